@@ -1,0 +1,365 @@
+//! Jepsen's `set-full` checker (upstream §4.2), used for broadcast and g-set.
+//!
+//! Every added element is classified from the ok reads that follow: *stable*
+//! (finally present and never absent again), *lost* (known to exist, then
+//! absent from every later read) or *never read*.
+
+use crate::budget::{Budget, Meter};
+use crate::history::{Op, OpType};
+use crate::util::{cmp_json, nanos_to_ms, quantile_map, OrdValue};
+use crate::verdict::Validity;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Options for [`check`].
+#[derive(Debug, Clone)]
+pub struct SetFullOpts {
+    /// The function that adds an element (`"broadcast"` or `"add"`); its
+    /// invocation value is the element.
+    pub add_f: String,
+    /// The function that reads the set; its ok value is an array of elements.
+    pub read_f: String,
+    /// Whether an element read twice within one read invalidates the history
+    /// (upstream's duplicate check never fires, so the default is `false`).
+    pub duplicates_invalid: bool,
+    /// Time and memory limits.
+    pub budget: Budget,
+}
+
+impl SetFullOpts {
+    /// Options for the broadcast workload (`broadcast` / `read`).
+    #[must_use]
+    pub fn broadcast() -> Self {
+        Self::new("broadcast", "read")
+    }
+
+    /// Options for the g-set workload (`add` / `read`).
+    #[must_use]
+    pub fn g_set() -> Self {
+        Self::new("add", "read")
+    }
+
+    /// Options for any add and read function names.
+    #[must_use]
+    pub fn new(add_f: &str, read_f: &str) -> Self {
+        SetFullOpts {
+            add_f: add_f.into(),
+            read_f: read_f.into(),
+            duplicates_invalid: false,
+            budget: Budget::default(),
+        }
+    }
+}
+
+/// One entry of `worst-stale`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct StaleElement {
+    /// The element.
+    pub element: Value,
+    /// Always `"stable"`.
+    pub outcome: String,
+    /// Milliseconds from when the element was known until it was stably visible.
+    pub stable_latency: u64,
+    /// When the element was known to exist (ns).
+    pub known_time: u64,
+    /// Invocation time of the last read that missed it (ns).
+    pub last_absent_time: Option<u64>,
+}
+
+/// The result of [`check`], with upstream's keys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SetFullResult {
+    /// False if any element was lost; unknown if no element is stable.
+    pub valid: Validity,
+    /// Number of distinct elements whose addition was attempted.
+    pub attempt_count: u64,
+    /// Elements eventually always present.
+    pub stable_count: u64,
+    /// Elements known to exist that later reads never returned.
+    pub lost_count: u64,
+    /// The lost elements, sorted.
+    pub lost: Vec<Value>,
+    /// Elements no read could classify.
+    pub never_read_count: u64,
+    /// The never-read elements, sorted.
+    pub never_read: Vec<Value>,
+    /// Stable elements that were missing from some read after they were known.
+    pub stale_count: u64,
+    /// The stale elements, sorted.
+    pub stale: Vec<Value>,
+    /// The (up to) 8 stale elements with the highest latency.
+    pub worst_stale: Vec<StaleElement>,
+    /// Quantiles (0, 0.5, 0.95, 0.99, 1) of stable latencies in ms.
+    pub stable_latencies: Option<BTreeMap<String, u64>>,
+    /// Quantiles of lost latencies in ms, when any element was lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_latencies: Option<BTreeMap<String, u64>>,
+    /// Number of elements that some read returned more than once.
+    pub duplicated_count: u64,
+    /// `[element, max copies in one read]`, sorted by element.
+    pub duplicated: Vec<(Value, u64)>,
+    /// Why the verdict is unknown, if the budget ran out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Elem {
+    value: Value,
+    known: Option<u64>,
+    /// (index, time) of the invocation of the latest read that saw it.
+    last_present: Option<(u64, u64)>,
+    /// (index, time) of the invocation of the latest read that missed it.
+    last_absent: Option<(u64, u64)>,
+}
+
+enum Outcome {
+    Stable(u64),
+    Lost(u64),
+    NeverRead,
+}
+
+impl Elem {
+    fn outcome(&self) -> Outcome {
+        let present = self.last_present.map(|p| p.1);
+        let absent = self.last_absent.map(|p| p.1);
+        let stable = present.is_some_and(|p| absent.is_none_or(|a| a < p));
+        if stable {
+            let known = self.known.unwrap_or(0);
+            let stable_time = absent.map_or(0, |a| a + 1);
+            return Outcome::Stable(nanos_to_ms(stable_time.saturating_sub(known)));
+        }
+        if let (Some(known), Some(a)) = (self.known, absent) {
+            if present.is_none_or(|p| p < a) && known < a {
+                return Outcome::Lost(nanos_to_ms(a.saturating_sub(known)));
+            }
+        }
+        Outcome::NeverRead
+    }
+}
+
+/// Checks a set history (upstream `set-full`, non-linearizable mode).
+pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
+    let mut meter = Meter::new(&opts.budget);
+    let mut ids: BTreeMap<OrdValue, usize> = BTreeMap::new();
+    let mut elems: Vec<Elem> = Vec::new();
+    let mut read_invokes: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    let mut stamp: Vec<u64> = Vec::new();
+    let mut dups: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut reads = 0u64;
+    let mut reason = None;
+    'ops: for op in history.iter().filter(|o| o.is_client()) {
+        if meter.tick() {
+            reason = Some("time budget exceeded".to_string());
+            break;
+        }
+        if op.f == opts.add_f {
+            let key = OrdValue(op.value.clone());
+            let id = match ids.get(&key) {
+                Some(&id) => id,
+                None if op.kind == OpType::Invoke => {
+                    ids.insert(key, elems.len());
+                    elems.push(Elem {
+                        value: op.value.clone(),
+                        known: None,
+                        last_present: None,
+                        last_absent: None,
+                    });
+                    stamp.push(0);
+                    continue;
+                }
+                None => continue,
+            };
+            if op.kind == OpType::Ok && elems[id].known.is_none() {
+                elems[id].known = Some(op.time);
+            }
+        } else if op.f == opts.read_f {
+            match op.kind {
+                OpType::Invoke => {
+                    read_invokes.insert(op.process, (op.index, op.time));
+                }
+                OpType::Ok => {
+                    let Some(inv) = read_invokes.remove(&op.process) else {
+                        continue;
+                    };
+                    reads += 1;
+                    let empty = Vec::new();
+                    let seen = op.value.as_array().unwrap_or(&empty);
+                    let mut counts: BTreeMap<usize, u64> = BTreeMap::new();
+                    for v in seen {
+                        if let Some(&id) = ids.get(&OrdValue(v.clone())) {
+                            if stamp[id] == reads {
+                                *counts.entry(id).or_insert(1) += 1;
+                            }
+                            stamp[id] = reads;
+                        }
+                    }
+                    for (id, c) in counts {
+                        let d = dups.entry(id).or_default();
+                        *d = (*d).max(c);
+                    }
+                    for (id, e) in elems.iter_mut().enumerate() {
+                        if id & 4095 == 4095 && meter.tick() {
+                            reason = Some("time budget exceeded".to_string());
+                            break 'ops;
+                        }
+                        let slot = if stamp[id] == reads {
+                            if e.known.is_none() {
+                                e.known = Some(op.time);
+                            }
+                            &mut e.last_present
+                        } else {
+                            &mut e.last_absent
+                        };
+                        if slot.is_none_or(|(i, _)| i < inv.0) {
+                            *slot = Some(inv);
+                        }
+                    }
+                }
+                _ => {
+                    read_invokes.remove(&op.process);
+                }
+            }
+        }
+    }
+    summarise(elems, dups, reason, opts)
+}
+
+fn summarise(
+    mut elems: Vec<Elem>,
+    dups: BTreeMap<usize, u64>,
+    reason: Option<String>,
+    opts: &SetFullOpts,
+) -> SetFullResult {
+    let duplicated: Vec<(Value, u64)> = {
+        let mut d: Vec<(Value, u64)> = dups
+            .iter()
+            .map(|(&i, &c)| (elems[i].value.clone(), c))
+            .collect();
+        d.sort_by(|a, b| cmp_json(&a.0, &b.0));
+        d
+    };
+    elems.sort_by(|a, b| cmp_json(&a.value, &b.value));
+    let (mut lost, mut never_read, mut stale) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut stable_lat, mut lost_lat) = (Vec::new(), Vec::new());
+    let mut worst = Vec::new();
+    for e in &elems {
+        match e.outcome() {
+            Outcome::Stable(l) => {
+                stable_lat.push(l);
+                if l > 0 {
+                    stale.push(e.value.clone());
+                    worst.push(StaleElement {
+                        element: e.value.clone(),
+                        outcome: "stable".into(),
+                        stable_latency: l,
+                        known_time: e.known.unwrap_or(0),
+                        last_absent_time: e.last_absent.map(|a| a.1),
+                    });
+                }
+            }
+            Outcome::Lost(l) => {
+                lost_lat.push(l);
+                lost.push(e.value.clone());
+            }
+            Outcome::NeverRead => never_read.push(e.value.clone()),
+        }
+    }
+    worst.sort_by(|a, b| {
+        b.stable_latency
+            .cmp(&a.stable_latency)
+            .then_with(|| cmp_json(&a.element, &b.element))
+    });
+    worst.truncate(8);
+    let valid = if !lost.is_empty() || (opts.duplicates_invalid && !duplicated.is_empty()) {
+        Validity::Invalid
+    } else if reason.is_some() || stable_lat.is_empty() {
+        Validity::Unknown
+    } else {
+        Validity::Valid
+    };
+    SetFullResult {
+        valid,
+        attempt_count: elems.len() as u64,
+        stable_count: stable_lat.len() as u64,
+        lost_count: lost.len() as u64,
+        lost,
+        never_read_count: never_read.len() as u64,
+        never_read,
+        stale_count: stale.len() as u64,
+        stale,
+        worst_stale: worst,
+        stable_latencies: quantile_map(&stable_lat),
+        lost_latencies: quantile_map(&lost_lat),
+        duplicated_count: duplicated.len() as u64,
+        duplicated,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::OpType::*;
+    use serde_json::json;
+
+    struct H(Vec<Op>);
+    impl H {
+        fn op(&mut self, kind: OpType, p: i64, f: &str, v: Value, ms: u64) -> &mut Self {
+            let mut op = Op::new(self.0.len() as u64, kind, p, f, v);
+            op.time = ms * 1_000_000;
+            self.0.push(op);
+            self
+        }
+    }
+
+    #[test]
+    fn stable_and_stale() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "broadcast", json!(1), 0)
+            .op(Ok, 0, "broadcast", json!(1), 1)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([]), 11)
+            .op(Invoke, 1, "read", json!(null), 20)
+            .op(Ok, 1, "read", json!([1]), 21);
+        let r = check(&h.0, &SetFullOpts::broadcast());
+        assert_eq!(r.valid, Validity::Valid);
+        assert_eq!(r.stable_count, 1);
+        assert_eq!(r.stale, vec![json!(1)]);
+        assert_eq!(r.worst_stale[0].stable_latency, 9);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["stable-latencies"]["0.5"], json!(9));
+        assert_eq!(v["attempt-count"], json!(1));
+    }
+
+    #[test]
+    fn lost_element() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(1), 0)
+            .op(Ok, 0, "add", json!(1), 1)
+            .op(Invoke, 0, "add", json!(2), 2)
+            .op(Ok, 0, "add", json!(2), 3)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([1, 2]), 11)
+            .op(Invoke, 1, "read", json!(null), 20)
+            .op(Ok, 1, "read", json!([2, 2]), 21);
+        let r = check(&h.0, &SetFullOpts::g_set());
+        assert_eq!(r.valid, Validity::Invalid);
+        assert_eq!(r.lost, vec![json!(1)]);
+        assert_eq!(r.lost_latencies.unwrap()["1"], 19);
+        assert_eq!(r.duplicated, vec![(json!(2), 2)]);
+    }
+
+    #[test]
+    fn nothing_read_is_unknown() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(1), 0)
+            .op(Info, 0, "add", json!(1), 1);
+        let r = check(&h.0, &SetFullOpts::g_set());
+        assert_eq!(r.valid, Validity::Unknown);
+        assert_eq!(r.never_read, vec![json!(1)]);
+    }
+}
