@@ -1,1 +1,96 @@
-//! placeholder
+//! Write [Maelstrom](https://github.com/jepsen-io/maelstrom) nodes in Rust.
+//!
+//! A node is a type implementing [`Node`]: it is built once the harness's `init`
+//! arrives ([`Node::from_init`]) and handles each client or peer request with an async
+//! [`Node::handle`], which receives the request already parsed into the node's own
+//! message type. The [`Context`] passed to every handler replies, sends, makes RPCs
+//! with timeouts, runs timers, talks to the KV and TSO services, keeps durable state,
+//! and offers a seeded rng and a clock, so that node code never touches stdin/stdout,
+//! the wall clock or the runtime's globals and runs unchanged as a process or inside
+//! the workbench's deterministic simulation.
+//!
+//! The library answers `init` itself, runs handlers concurrently (a handler waiting
+//! on an RPC never blocks other messages), turns a handler's error into an `error`
+//! reply (an [`RpcError`] keeps its code; anything else becomes 13, crash), answers
+//! unknown message types with 10 (not supported), and logs malformed input lines to
+//! stderr without stopping.
+//!
+//! # Example: echo
+//!
+//! ```no_run
+//! use maelstrom_node::{Context, Node, Request};
+//! use serde::{Deserialize, Serialize};
+//! use std::rc::Rc;
+//!
+//! #[derive(Deserialize)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum Msg {
+//!     Echo { echo: serde_json::Value },
+//! }
+//!
+//! #[derive(Serialize)]
+//! #[serde(tag = "type", rename_all = "snake_case")]
+//! enum Reply {
+//!     EchoOk { echo: serde_json::Value },
+//! }
+//!
+//! struct Echo;
+//!
+//! impl Node for Echo {
+//!     type Msg = Msg;
+//!
+//!     fn from_init(_ctx: &Context) -> anyhow::Result<Self> {
+//!         Ok(Echo)
+//!     }
+//!
+//!     async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
+//!         let Msg::Echo { echo } = &req.body;
+//!         ctx.reply(&req, &Reply::EchoOk { echo: echo.clone() })?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() -> anyhow::Result<()> {
+//!     maelstrom_node::run::<Echo>()
+//! }
+//! ```
+
+mod context;
+mod dispatch;
+pub mod host;
+mod kv;
+mod node;
+mod storage;
+mod tasks;
+
+pub use context::{Context, DEFAULT_RPC_TIMEOUT};
+pub use host::{Host, Inbound};
+pub use kv::{KvClient, TsoClient};
+pub use maelstrom_proto as proto;
+pub use maelstrom_proto::{Body, Envelope, ErrorCode, RpcError};
+pub use node::{Node, Request};
+pub use storage::{Storage, StorageBackend};
+
+/// Runs node `N` as a process: JSON lines on stdin and stdout, logs on stderr.
+///
+/// Returns when stdin closes and the handlers in flight have finished (or after a
+/// grace period). This is what a node binary's `main` calls.
+pub fn run<N: Node>() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let local = tokio::task::LocalSet::new();
+    let (host, stdio) = host::stdio::StdioHost::start();
+    let result = local.block_on(&runtime, serve::<N>(host));
+    stdio.finish();
+    result
+}
+
+/// Serves node `N` on any [`Host`] until its inbox closes.
+///
+/// Must run inside a [`tokio::task::LocalSet`] (handlers are spawned with
+/// `spawn_local`, so node state need not be `Send`). Tests use it with an in-memory
+/// host; the simulation uses it with an in-process one.
+pub async fn serve<N: Node>(host: Host) -> anyhow::Result<()> {
+    dispatch::serve::<N>(host).await
+}

@@ -1,0 +1,105 @@
+//! Durable storage: state that survives a node's crash and restart.
+//!
+//! A node keeps what must survive (a Raft term, vote and log, say) with
+//! [`Storage::put`] and reads it back after a restart with [`Storage::get`]. Values
+//! are JSON. Where they live is the host's choice: in memory owned by the simulation
+//! (which outlives the crashed node), or in a file per node in the directory named
+//! by `MAELSTROM_STORAGE_DIR` when the node runs as a process.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where a node's durable state is kept.
+#[derive(Clone, Debug)]
+pub enum StorageBackend {
+    /// In memory, shared with whoever holds a clone (the simulation keeps one
+    /// across a node's restarts).
+    Memory(Rc<RefCell<BTreeMap<String, Value>>>),
+    /// A JSON file `<dir>/<node id>.json`, rewritten atomically on each put.
+    Dir(PathBuf),
+}
+
+impl StorageBackend {
+    /// Fresh in-memory storage.
+    pub fn memory() -> Self {
+        StorageBackend::Memory(Rc::default())
+    }
+
+    /// `Dir($MAELSTROM_STORAGE_DIR)` if set, else fresh memory.
+    pub fn from_env() -> Self {
+        match std::env::var_os("MAELSTROM_STORAGE_DIR") {
+            Some(dir) => StorageBackend::Dir(PathBuf::from(dir)),
+            None => StorageBackend::memory(),
+        }
+    }
+}
+
+/// A node's durable key-value storage (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Storage {
+    data: Rc<RefCell<BTreeMap<String, Value>>>,
+    file: Option<PathBuf>,
+}
+
+impl Storage {
+    /// Opens node `node_id`'s storage on a backend, loading what a previous run kept.
+    pub fn open(backend: &StorageBackend, node_id: &str) -> std::io::Result<Self> {
+        match backend {
+            StorageBackend::Memory(data) => Ok(Storage {
+                data: data.clone(),
+                file: None,
+            }),
+            StorageBackend::Dir(dir) => {
+                std::fs::create_dir_all(dir)?;
+                let file = dir.join(format!("{node_id}.json"));
+                let data = match std::fs::read(&file) {
+                    Ok(bytes) => serde_json::from_slice(&bytes).map_err(std::io::Error::other)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+                    Err(e) => return Err(e),
+                };
+                Ok(Storage {
+                    data: Rc::new(RefCell::new(data)),
+                    file: Some(file),
+                })
+            }
+        }
+    }
+
+    /// The value stored under `key`, if any (and if it has type `T`).
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let data = self.data.borrow();
+        data.get(key)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    /// Stores `value` under `key`; when this returns, it survives a crash.
+    pub fn put<T: Serialize>(&self, key: &str, value: &T) -> anyhow::Result<()> {
+        let value = serde_json::to_value(value)?;
+        self.data.borrow_mut().insert(key.to_string(), value);
+        self.flush()
+    }
+
+    /// Removes `key`.
+    pub fn remove(&self, key: &str) -> anyhow::Result<()> {
+        self.data.borrow_mut().remove(key);
+        self.flush()
+    }
+
+    fn flush(&self) -> anyhow::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        // Write then rename, so a crash mid-write leaves the old state intact.
+        let tmp = file.with_extension("json.tmp");
+        let bytes = serde_json::to_vec(&*self.data.borrow())?;
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, file)?;
+        Ok(())
+    }
+}
