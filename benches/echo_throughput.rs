@@ -32,7 +32,11 @@ fn run_once(bin: &Path, input: &Path, expected: usize) -> anyhow::Result<f64> {
     }
     child.wait()?;
     let secs = start.elapsed().as_secs_f64();
-    anyhow::ensure!(replies == expected, "{} answered {replies} of {expected}", bin.display());
+    anyhow::ensure!(
+        replies == expected,
+        "{} answered {replies} of {expected}",
+        bin.display()
+    );
     Ok(secs)
 }
 

@@ -29,7 +29,10 @@ pub fn built_binary(package: &str, bin: &str, release: bool) -> anyhow::Result<P
         cmd.arg("--release");
     }
     let status = cmd.status()?;
-    anyhow::ensure!(status.success(), "cargo build -p {package} --bin {bin} failed");
+    anyhow::ensure!(
+        status.success(),
+        "cargo build -p {package} --bin {bin} failed"
+    );
     let profile = if release { "release" } else { "debug" };
     let path = target_dir().join(profile).join(bin);
     anyhow::ensure!(path.exists(), "{} was not built", path.display());

@@ -75,7 +75,10 @@ fn echo_reference_survives_garbage_and_says_why() {
     ];
     let (replies, stderr) = run_node("echo-reference", "echo-reference", &input, &garbage);
     assert!(stderr.contains("this is not json"), "stderr: {stderr}");
-    assert!(stderr.contains(r#"{"src":"c1","dest":"n2"}"#), "stderr: {stderr}");
+    assert!(
+        stderr.contains(r#"{"src":"c1","dest":"n2"}"#),
+        "stderr: {stderr}"
+    );
     let by_request = |id: u64| {
         replies
             .iter()

@@ -92,7 +92,7 @@ fn malformed_line_message(line: &str, error: &str) -> String {
 }
 
 /// Routes one message.
-fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, env: Envelope) {
+fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
     if env.body.in_reply_to.is_some() {
         // A reply: to an RPC in flight, or late (its RPC timed out). Late replies
         // are expected and dropped without noise.
@@ -107,7 +107,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, env: Envelope) {
     let src = env.src.clone();
     let msg_id = env.body.msg_id;
     let kind = env.body.kind.clone();
-    match env.body.to_payload::<N::Msg>() {
+    match env.body.parse_payload::<N::Msg>() {
         Ok(msg) => {
             let req = Request::new(env, msg);
             let replied = req.replied.clone();

@@ -8,11 +8,14 @@
 use std::rc::Rc;
 
 use maelstrom_proto::Envelope;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, Receiver, Sender, UnboundedReceiver, UnboundedSender};
 
 use crate::StorageBackend;
 
 pub mod stdio;
+
+/// Capacity of a host's inbox.
+pub const INBOX_CAPACITY: usize = 1024;
 
 /// One inbound item: a message, or a line that was not one.
 #[derive(Debug, Clone)]
@@ -30,8 +33,9 @@ pub enum Inbound {
 
 /// What a node runs on.
 pub struct Host {
-    /// Inbound messages; the node stops when this closes.
-    pub inbox: UnboundedReceiver<Inbound>,
+    /// Inbound messages; the node stops when this closes. Bounded, so a host that
+    /// receives faster than the node handles waits instead of buffering.
+    pub inbox: Receiver<Inbound>,
     /// Outbound messages, each one whole.
     pub outbox: UnboundedSender<Envelope>,
     /// Seed of the node's rng (mixed with the node id after `init`).
@@ -44,9 +48,9 @@ pub struct Host {
 
 impl Host {
     /// A host on channels, with in-memory storage and logs to stderr: for tests.
-    pub fn channels(seed: u64) -> (Host, UnboundedSender<Inbound>, UnboundedReceiver<Envelope>) {
-        let (in_tx, in_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    pub fn channels(seed: u64) -> (Host, Sender<Inbound>, UnboundedReceiver<Envelope>) {
+        let (in_tx, in_rx) = mpsc::channel(INBOX_CAPACITY);
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
         let host = Host {
             inbox: in_rx,
             outbox: out_tx,

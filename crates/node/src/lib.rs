@@ -64,7 +64,7 @@ mod storage;
 mod tasks;
 
 pub use context::{Context, DEFAULT_RPC_TIMEOUT};
-pub use host::{Host, Inbound};
+pub use host::{Host, Inbound, INBOX_CAPACITY};
 pub use kv::{KvClient, TsoClient};
 pub use maelstrom_proto as proto;
 pub use maelstrom_proto::{Body, Envelope, ErrorCode, RpcError};
@@ -80,10 +80,12 @@ pub fn run<N: Node>() -> anyhow::Result<()> {
         .enable_time()
         .build()?;
     let local = tokio::task::LocalSet::new();
-    let (host, stdio) = host::stdio::StdioHost::start();
-    let result = local.block_on(&runtime, serve::<N>(host));
-    stdio.finish();
-    result
+    local.block_on(&runtime, async {
+        let (host, stdio) = host::stdio::StdioHost::start();
+        let result = serve::<N>(host).await;
+        stdio.finish().await;
+        result
+    })
 }
 
 /// Serves node `N` on any [`Host`] until its inbox closes.

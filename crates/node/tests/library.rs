@@ -8,7 +8,7 @@ use std::time::Duration;
 use maelstrom_node::{serve, Body, Context, Envelope, Host, Inbound, Node, Request, RpcError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{Sender, UnboundedReceiver};
 use tokio::task::LocalSet;
 
 #[derive(Deserialize)]
@@ -109,7 +109,7 @@ impl Node for TestNode {
 }
 
 struct Harness {
-    input: UnboundedSender<Inbound>,
+    input: Sender<Inbound>,
     output: UnboundedReceiver<Envelope>,
 }
 
@@ -117,7 +117,7 @@ impl Harness {
     fn send(&self, src: &str, body: Value) {
         let body = Body::from_value(body).unwrap();
         self.input
-            .send(Inbound::Message(Envelope::new(src, "n1", body)))
+            .try_send(Inbound::Message(Envelope::new(src, "n1", body)))
             .unwrap();
     }
 
@@ -302,7 +302,7 @@ fn malformed_lines_are_skipped() {
     run(async {
         let mut h = start_node().await;
         h.input
-            .send(Inbound::Malformed {
+            .try_send(Inbound::Malformed {
                 line: "not json".into(),
                 error: "expected value".into(),
             })

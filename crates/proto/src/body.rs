@@ -88,6 +88,29 @@ impl Body {
         serde_json::from_value(Value::Object(self.to_map()))
     }
 
+    /// Like [`Body::to_payload`], without copying the fields: they are lent to the
+    /// deserializer (with `type` added) and put back afterwards. Faster on the hot
+    /// path of every message a node receives.
+    pub fn parse_payload<T: serde::de::DeserializeOwned>(
+        &mut self,
+    ) -> Result<T, serde_json::Error> {
+        let mut map = std::mem::take(&mut self.fields);
+        let clash = map.insert("type".into(), Value::String(std::mem::take(&mut self.kind)));
+        let value = Value::Object(map);
+        let result = T::deserialize(&value);
+        let Value::Object(mut map) = value else {
+            unreachable!("built as an object above")
+        };
+        if let Some(Value::String(kind)) = map.remove("type") {
+            self.kind = kind;
+        }
+        if let Some(previous) = clash {
+            map.insert("type".into(), previous);
+        }
+        self.fields = map;
+        result
+    }
+
     /// Whether this is an `error` body.
     pub fn is_error(&self) -> bool {
         self.kind == "error"
