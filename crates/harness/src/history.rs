@@ -1,0 +1,186 @@
+//! Recording the history of a test, and the exceptions some operations raised.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use maelstrom_check::history::{Op, OpType, NEMESIS};
+use serde_json::{json, Value};
+
+use crate::clock::Clock;
+
+/// An operation that ended in an exception (e.g. a malformed reply).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpException {
+    /// A short class, e.g. `"malformed-rpc-response"`.
+    pub class: String,
+    /// The full message.
+    pub message: String,
+    /// The index of the completion in the history.
+    pub index: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    ops: Vec<Op>,
+    exceptions: Vec<OpException>,
+}
+
+/// The shared, append-only history of a test.
+#[derive(Clone)]
+pub struct History {
+    clock: Clock,
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// An invocation: what a worker or the nemesis is about to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    /// The function, e.g. `"read"`.
+    pub f: String,
+    /// Its argument.
+    pub value: Value,
+    /// Part of the final phase.
+    pub is_final: bool,
+}
+
+impl Invocation {
+    /// A main-phase invocation.
+    pub fn new(f: &str, value: Value) -> Self {
+        Invocation {
+            f: f.to_string(),
+            value,
+            is_final: false,
+        }
+    }
+
+    /// The same invocation marked final.
+    pub fn final_(mut self) -> Self {
+        self.is_final = true;
+        self
+    }
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    /// It happened; the result value.
+    Ok(Value),
+    /// It definitely did not happen.
+    Fail(Value),
+    /// Unknown; the error, and the exception if one was raised.
+    Info(Value, Option<(String, String)>),
+}
+
+impl History {
+    /// An empty history timed by `clock`.
+    pub fn new(clock: Clock) -> Self {
+        History {
+            clock,
+            inner: Rc::default(),
+        }
+    }
+
+    fn push(
+        &self,
+        kind: OpType,
+        process: i64,
+        inv: &Invocation,
+        value: Value,
+        error: Option<Value>,
+    ) -> u64 {
+        let mut inner = self.inner.borrow_mut();
+        let index = inner.ops.len() as u64;
+        let mut op = Op::new(index, kind, process, &inv.f, value);
+        op.time = self.clock.now_ns();
+        op.error = error;
+        op.final_ = inv.is_final;
+        inner.ops.push(op);
+        index
+    }
+
+    /// Records an invocation by `process`.
+    pub fn invoke(&self, process: i64, inv: &Invocation) {
+        self.push(OpType::Invoke, process, inv, inv.value.clone(), None);
+    }
+
+    /// Records the completion of `process`'s current invocation.
+    pub fn complete(&self, process: i64, inv: &Invocation, c: &Completion) {
+        match c {
+            Completion::Ok(v) => {
+                self.push(OpType::Ok, process, inv, v.clone(), None);
+            }
+            Completion::Fail(e) => {
+                self.push(
+                    OpType::Fail,
+                    process,
+                    inv,
+                    inv.value.clone(),
+                    Some(e.clone()),
+                );
+            }
+            Completion::Info(e, exc) => {
+                let index = self.push(
+                    OpType::Info,
+                    process,
+                    inv,
+                    inv.value.clone(),
+                    Some(e.clone()),
+                );
+                if let Some((class, message)) = exc {
+                    self.inner.borrow_mut().exceptions.push(OpException {
+                        class: class.clone(),
+                        message: message.clone(),
+                        index,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Records a nemesis event (an `info` op, as Jepsen logs them).
+    pub fn nemesis(&self, f: &str, value: Value) {
+        let inv = Invocation::new(f, value.clone());
+        self.push(OpType::Info, NEMESIS, &inv, value, None);
+    }
+
+    /// A copy of every operation so far.
+    pub fn ops(&self) -> Vec<Op> {
+        self.inner.borrow().ops.clone()
+    }
+
+    /// Counts of client completions so far: (ok, info, fail).
+    pub fn completion_counts(&self) -> (u64, u64, u64) {
+        let inner = self.inner.borrow();
+        let (mut ok, mut info, mut fail) = (0, 0, 0);
+        for op in inner.ops.iter().filter(|o| o.is_client()) {
+            match op.kind {
+                OpType::Ok => ok += 1,
+                OpType::Info => info += 1,
+                OpType::Fail => fail += 1,
+                OpType::Invoke => {}
+            }
+        }
+        (ok, info, fail)
+    }
+
+    /// The `exceptions` section of results.json: grouped by class.
+    pub fn exceptions_json(&self) -> Value {
+        let inner = self.inner.borrow();
+        let mut groups: std::collections::BTreeMap<&str, (u64, &OpException)> = Default::default();
+        for e in &inner.exceptions {
+            groups.entry(&e.class).or_insert((0, e)).0 += 1;
+        }
+        let list: Vec<Value> = groups
+            .iter()
+            .map(|(class, (count, e))| {
+                let op = inner.ops.get(e.index as usize);
+                json!({"class": class, "count": count, "example": {"op": op, "message": e.message}})
+            })
+            .collect();
+        if list.is_empty() {
+            json!({"valid": true})
+        } else {
+            json!({"valid": true, "exceptions": list})
+        }
+    }
+}

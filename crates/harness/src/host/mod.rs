@@ -1,0 +1,89 @@
+//! Node hosts: what stands behind a node id on the network.
+//!
+//! A host pumps envelopes between the [`Net`] and a node, and reports faults
+//! (the node died, printed garbage, addressed an unknown id) on a channel the
+//! run loop watches. The network, clients and services never learn which kind of
+//! host a node has. Two kinds exist:
+//!
+//! - [`ProcessHost`]: a child process speaking JSON lines on stdin/stdout;
+//! - [`ChannelHost`]: an in-process node reached through a pair of
+//!   `tokio::sync::mpsc` channels of [`Envelope`]s (built by a [`NodeFactory`]).
+
+mod channel;
+mod process;
+mod stderr;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use maelstrom_proto::Envelope;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::config::NodeProgram;
+use crate::error::HarnessError;
+use crate::net::Net;
+pub use channel::ChannelHost;
+pub use process::ProcessHost;
+
+/// A boxed future borrowed from its host.
+pub type HostFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// A running node, whatever it runs on.
+pub trait NodeHost {
+    /// The node's id.
+    fn id(&self) -> &str;
+    /// Stops the node for good and waits until it is gone. Faults it raises
+    /// while stopping are not reported.
+    fn kill(&mut self) -> HostFuture<'_>;
+}
+
+/// The two ends an in-process node gets: envelopes for it, and a sender for
+/// what it sends.
+#[derive(Debug)]
+pub struct NodeChannels {
+    /// The node's id.
+    pub id: String,
+    /// Messages delivered to the node.
+    pub inbox: UnboundedReceiver<Envelope>,
+    /// Messages the node sends.
+    pub outbox: UnboundedSender<Envelope>,
+}
+
+/// Starts in-process nodes.
+pub trait NodeFactory {
+    /// Starts one node on the current `LocalSet`; the returned task is aborted
+    /// when the node is killed. Dropping `outbox` counts as the node exiting.
+    fn start(&self, channels: NodeChannels) -> tokio::task::JoinHandle<()>;
+}
+
+/// What every host needs from the test.
+#[derive(Clone)]
+pub struct HostEnv {
+    /// The network.
+    pub net: Net,
+    /// Where hosts report faults; the run loop stops the test on the first.
+    pub faults: UnboundedSender<HarnessError>,
+    /// Directory for `<id>.log` stderr files, if the test keeps a store.
+    pub log_dir: Option<PathBuf>,
+    /// Mirror node stderr to the harness's stderr.
+    pub log_stderr: bool,
+}
+
+/// Starts the host for node `id` running `program`.
+pub async fn start(
+    program: &NodeProgram,
+    id: &str,
+    env: &HostEnv,
+) -> Result<Box<dyn NodeHost>, HarnessError> {
+    match program {
+        NodeProgram::Process { bin, args } => {
+            Ok(Box::new(ProcessHost::spawn(id, bin, args, env.clone())?))
+        }
+        NodeProgram::InProcess(factory) => Ok(Box::new(ChannelHost::start(
+            id,
+            factory.as_ref(),
+            env.clone(),
+        ))),
+    }
+}

@@ -1,0 +1,227 @@
+//! The simulated network, upstream's model.
+//!
+//! Each participant (node, client, service) has a queue ordered by delivery
+//! deadline. [`Net::send`] stamps a global message id, draws a latency (zero when a
+//! client is involved), journals the send and enqueues. [`Net::recv`] waits for the
+//! earliest deadline and drops the message if a partition separates sender and
+//! recipient at that moment. The network does not know what kind of host sits
+//! behind an id.
+
+mod journal;
+mod latency;
+mod stats;
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::rc::Rc;
+
+use maelstrom_proto::Envelope;
+use thiserror::Error;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+pub use journal::Journal;
+pub use latency::Latency;
+pub use stats::{is_client, Counts, NetStats};
+
+/// Why a message could not be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NetError {
+    /// The source is not a registered participant.
+    #[error("invalid source {0:?}: no node, client or service has that id")]
+    UnknownSource(String),
+    /// The destination is not a registered participant.
+    #[error("invalid destination {0:?}: no node, client or service has that id")]
+    UnknownDest(String),
+}
+
+/// A message waiting in a queue; ordered by deadline, then by send order.
+struct Pending {
+    deadline: Instant,
+    env: Envelope,
+    line: String,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    // Reversed so that BinaryHeap (a max-heap) pops the earliest deadline first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.env.id).cmp(&(self.deadline, self.env.id))
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    heap: BinaryHeap<Pending>,
+    notify: Rc<Notify>,
+}
+
+struct State {
+    clock: Clock,
+    next_id: u64,
+    // Looked up by id only, never iterated, so a HashMap cannot shape output.
+    queues: HashMap<String, Queue>,
+    retired: BTreeSet<String>,
+    /// dest -> sources whose messages it drops.
+    partitions: BTreeMap<String, BTreeSet<String>>,
+    latency: Latency,
+    journal: Journal,
+    stats: NetStats,
+}
+
+/// A handle to the network; cheap to clone, single-threaded.
+#[derive(Clone)]
+pub struct Net {
+    state: Rc<RefCell<State>>,
+}
+
+impl Net {
+    /// A network with no participants.
+    pub fn new(clock: Clock, latency: Latency, journal: Journal) -> Self {
+        Net {
+            state: Rc::new(RefCell::new(State {
+                clock,
+                next_id: 0,
+                queues: HashMap::new(),
+                retired: BTreeSet::new(),
+                partitions: BTreeMap::new(),
+                latency,
+                journal,
+                stats: NetStats::default(),
+            })),
+        }
+    }
+
+    /// Adds a participant with an empty queue.
+    pub fn register(&self, id: &str) {
+        let mut s = self.state.borrow_mut();
+        s.retired.remove(id);
+        s.queues.entry(id.to_string()).or_default();
+    }
+
+    /// Removes a participant. Later messages to it (say, a late reply to a closed
+    /// client) are journaled as sent and dropped, rather than treated as errors.
+    pub fn retire(&self, id: &str) {
+        let mut s = self.state.borrow_mut();
+        if let Some(q) = s.queues.remove(id) {
+            // Wake a receiver still waiting so it sees the id is gone.
+            q.notify.notify_one();
+        }
+        s.retired.insert(id.to_string());
+    }
+
+    /// Whether `id` is a current participant.
+    pub fn is_registered(&self, id: &str) -> bool {
+        self.state.borrow().queues.contains_key(id)
+    }
+
+    /// Sends a message: assigns its id, journals it and queues it for delivery.
+    pub fn send(&self, mut env: Envelope) -> Result<(), NetError> {
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        let known = |id: &str| s.queues.contains_key(id) || s.retired.contains(id);
+        if !known(&env.src) {
+            return Err(NetError::UnknownSource(env.src));
+        }
+        if !known(&env.dest) {
+            return Err(NetError::UnknownDest(env.dest));
+        }
+        env.id = Some(s.next_id);
+        s.next_id += 1;
+        let latency = if is_client(&env.src) || is_client(&env.dest) {
+            std::time::Duration::ZERO
+        } else {
+            s.latency.draw()
+        };
+        let line = env.to_line();
+        s.journal.record("send", s.clock.now_ns(), &line);
+        s.stats.record_send(&env.src, &env.dest);
+        if let Some(q) = s.queues.get_mut(&env.dest) {
+            q.heap.push(Pending {
+                deadline: Instant::now() + latency,
+                env,
+                line,
+            });
+            q.notify.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Waits for the next message to `id`. Returns `None` once `id` is retired or
+    /// was never registered.
+    pub async fn recv(&self, id: &str) -> Option<Envelope> {
+        loop {
+            let (notify, head) = {
+                let s = self.state.borrow();
+                let q = s.queues.get(id)?;
+                (q.notify.clone(), q.heap.peek().map(|p| p.deadline))
+            };
+            match head {
+                Some(deadline) if deadline <= Instant::now() => {
+                    if let Some(env) = self.deliver_head(id) {
+                        return Some(env);
+                    }
+                }
+                Some(deadline) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(deadline) => {}
+                        _ = notify.notified() => {}
+                    }
+                }
+                None => notify.notified().await,
+            }
+        }
+    }
+
+    /// Pops the head of `id`'s queue; `None` if a partition drops it.
+    fn deliver_head(&self, id: &str) -> Option<Envelope> {
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        let p = s.queues.get_mut(id)?.heap.pop()?;
+        let cut = s
+            .partitions
+            .get(&p.env.dest)
+            .is_some_and(|srcs| srcs.contains(&p.env.src));
+        if cut {
+            return None;
+        }
+        s.journal.record("recv", s.clock.now_ns(), &p.line);
+        s.stats.record_recv(&p.env.src, &p.env.dest);
+        Some(p.env)
+    }
+
+    /// Installs a partition: each `(dest, srcs)` drops messages from `srcs`.
+    pub fn partition(&self, grudge: BTreeMap<String, BTreeSet<String>>) {
+        self.state.borrow_mut().partitions = grudge;
+    }
+
+    /// Removes every partition.
+    pub fn heal(&self) {
+        self.state.borrow_mut().partitions.clear();
+    }
+
+    /// The traffic counters so far.
+    pub fn stats(&self) -> NetStats {
+        self.state.borrow().stats
+    }
+
+    /// Flushes the journal to disk.
+    pub fn flush_journal(&self) {
+        self.state.borrow_mut().journal.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests;

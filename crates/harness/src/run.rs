@@ -1,0 +1,302 @@
+//! One test, start to finish: hosts, setup, phases, teardown, analysis, store.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Duration;
+
+use maelstrom_check::history::to_jsonl;
+use maelstrom_check::stats::{availability, stats};
+use maelstrom_check::Validity;
+use maelstrom_proto::Body;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::client::{Client, ClientIds};
+use crate::clock::Clock;
+use crate::config::TestConfig;
+use crate::error::HarnessError;
+use crate::history::History;
+use crate::host::{self, HostEnv, NodeHost};
+use crate::net::{Journal, Latency, Net};
+use crate::store::TestDir;
+use crate::workers::{final_phase, main_phase, Worker, WorkerEnv};
+use crate::workload::{self, Workload};
+use crate::{nemesis, progress, rng, services};
+
+/// The result of a test that ran to its analysis.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The merged verdict.
+    pub valid: Validity,
+    /// results.json's content.
+    pub results: Value,
+    /// The test's store directory, if it kept one.
+    pub store_dir: Option<PathBuf>,
+}
+
+/// Runs a test on a fresh single-threaded runtime. Every node is stopped
+/// before this returns, whatever happened.
+pub fn run_blocking(cfg: TestConfig) -> Result<Outcome, HarnessError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, run(cfg))
+}
+
+/// Runs a test. Must be called inside a `LocalSet` on a current-thread runtime.
+pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
+    if cfg.nodes.is_empty() {
+        return Err(HarnessError::Config(
+            "a test needs at least one node".into(),
+        ));
+    }
+    if cfg.concurrency == 0 {
+        return Err(HarnessError::Config(
+            "--concurrency must be at least 1".into(),
+        ));
+    }
+    let workload: Rc<dyn Workload> = workload::by_name(&cfg.workload, &cfg)
+        .map_err(HarnessError::Config)?
+        .into();
+    let dir = match &cfg.store_root {
+        Some(root) => Some(TestDir::create(root, &cfg.workload)?),
+        None => None,
+    };
+    let clock = Clock::start();
+    let journal = match &dir {
+        Some(d) => {
+            let p = d.path.join("messages.jsonl");
+            Journal::to_file(&p).map_err(|source| HarnessError::Store {
+                path: p.display().to_string(),
+                source,
+            })?
+        }
+        None => Journal::disabled(),
+    };
+    let latency = Latency::new(
+        cfg.latency,
+        cfg.latency_dist,
+        rng::stream(cfg.seed, "latency"),
+    );
+    let net = Net::new(clock, latency, journal);
+    let history = History::new(clock);
+    let (faults_tx, mut faults_rx) = mpsc::unbounded_channel();
+    let host_env = HostEnv {
+        net: net.clone(),
+        faults: faults_tx,
+        log_dir: dir.as_ref().map(TestDir::node_logs),
+        log_stderr: cfg.log_stderr,
+    };
+    // Register every node before starting any, so early sends find their peers.
+    for id in &cfg.nodes {
+        net.register(id);
+    }
+    let service_tasks = services::start_all(&net, cfg.seed);
+    let mut hosts: Vec<Box<dyn NodeHost>> = Vec::new();
+    let body = async {
+        for id in &cfg.nodes {
+            hosts.push(host::start(&cfg.program, id, &host_env).await?);
+        }
+        drive(&cfg, &net, &history, workload.clone()).await
+    };
+    let result = tokio::select! {
+        r = body => r,
+        Some(fault) = faults_rx.recv() => Err(fault),
+    };
+    for h in &mut hosts {
+        h.kill().await;
+    }
+    for t in service_tasks {
+        t.abort();
+    }
+    net.flush_journal();
+    let ops = history.ops();
+    if let Some(d) = &dir {
+        d.write("history.jsonl", &to_jsonl(&ops))?;
+        d.link_latest();
+    }
+    if let Err(e) = result {
+        if let Some(d) = &dir {
+            d.write("crash.txt", &format!("{e}\n"))?;
+        }
+        return Err(e);
+    }
+
+    let invocations = ops
+        .iter()
+        .filter(|o| o.is_client() && o.kind == maelstrom_check::OpType::Invoke)
+        .count() as u64;
+    let checked = workload.check(&ops);
+    let st = stats(&ops);
+    let av = availability(&ops, cfg.availability);
+    let valid = Validity::merge_all([checked.valid, st.valid, av.valid]);
+    let results = json!({
+        "valid": valid,
+        "seed": cfg.seed,
+        "workload": checked.details,
+        "stats": st,
+        "availability": av,
+        "net": net.stats().to_json(invocations),
+        "exceptions": history.exceptions_json(),
+    });
+    if let Some(d) = &dir {
+        d.write(
+            "results.json",
+            &serde_json::to_string_pretty(&results).unwrap_or_default(),
+        )?;
+    }
+    Ok(Outcome {
+        valid,
+        results,
+        store_dir: dir.map(|d| d.path),
+    })
+}
+
+/// Setup, main phase (with the nemesis), heal, recovery wait and final phase.
+async fn drive(
+    cfg: &TestConfig,
+    net: &Net,
+    history: &History,
+    workload: Rc<dyn Workload>,
+) -> Result<(), HarnessError> {
+    let ids = ClientIds::default();
+    init_nodes(cfg, net, &ids).await?;
+    setup_nodes(cfg, net, &ids, workload.as_ref()).await?;
+
+    let env = WorkerEnv {
+        net: net.clone(),
+        ids: ids.clone(),
+        history: history.clone(),
+        workload: workload.clone(),
+        concurrency: cfg.concurrency,
+        timeout: cfg.rpc_timeout,
+    };
+    let workers: Vec<Worker> = (0..cfg.concurrency)
+        .map(|t| Worker::new(&env, t, &cfg.nodes))
+        .collect();
+    let until = Instant::now() + cfg.time_limit;
+    let progress = cfg
+        .progress
+        .then(|| tokio::task::spawn_local(progress::report(history.clone(), cfg.time_limit)));
+    let nemesis = cfg.nemesis_partition.then(|| {
+        tokio::task::spawn_local(nemesis::run(
+            net.clone(),
+            history.clone(),
+            cfg.nodes.clone(),
+            cfg.nemesis_interval,
+            until,
+            rng::stream(cfg.seed, "nemesis"),
+        ))
+    });
+    let mut gen = workload.generator();
+    let mut gen_rng = rng::stream(cfg.seed, "generator");
+    let workers = main_phase(&env, workers, gen.as_mut(), cfg.rate, until, &mut gen_rng).await;
+    if let Some(n) = nemesis {
+        n.abort();
+    }
+    if let Some(p) = progress {
+        p.abort();
+        progress::finish();
+    }
+    let final_ops = workload.final_ops();
+    if !final_ops.is_empty() {
+        if cfg.nemesis_partition {
+            nemesis::heal(net, history);
+        }
+        if cfg.progress {
+            eprintln!("Waiting for recovery...");
+        }
+        tokio::time::sleep(cfg.recovery_wait).await;
+        final_phase(&env, workers, &final_ops).await;
+    } else if cfg.nemesis_partition {
+        nemesis::heal(net, history);
+    }
+    Ok(())
+}
+
+/// Sends `init` (msg_id 1, from a fresh client) to every node, in parallel.
+async fn init_nodes(cfg: &TestConfig, net: &Net, ids: &ClientIds) -> Result<(), HarnessError> {
+    let calls: Vec<_> = cfg
+        .nodes
+        .iter()
+        .map(|node| {
+            let mut client = Client::open(net, ids);
+            let body = Body::new("init").with("node_id", node.as_str()).with("node_ids", json!(cfg.nodes));
+            let (node, timeout) = (node.clone(), cfg.init_timeout);
+            tokio::task::spawn_local(async move {
+                let r = client.rpc(&node, body, timeout).await;
+                client.close();
+                match r {
+                    Ok(reply) if reply.kind == "init_ok" => Ok(()),
+                    Ok(reply) => Err(HarnessError::SetupFailed {
+                        message: format!(
+                            "Expected an init_ok message, but node {node} responded with {}",
+                            serde_json::to_string(&reply.to_map()).unwrap_or_default()
+                        ),
+                        node,
+                    }),
+                    Err(_) => Err(HarnessError::SetupFailed {
+                        message: format!(
+                            "Expected node {node} to respond to an init message, but node did not respond \
+                             within {} s.",
+                            timeout.as_secs_f64()
+                        ),
+                        node,
+                    }),
+                }
+            })
+        })
+        .collect();
+    for c in calls {
+        c.await
+            .map_err(|e| HarnessError::Config(format!("init task failed: {e}")))??;
+    }
+    Ok(())
+}
+
+/// Opens one client per node and sends the workload's setup request, if any.
+async fn setup_nodes(
+    cfg: &TestConfig,
+    net: &Net,
+    ids: &ClientIds,
+    workload: &dyn Workload,
+) -> Result<(), HarnessError> {
+    for node in &cfg.nodes {
+        let mut client = Client::open(net, ids);
+        if let Some(body) = workload.setup_request(node, &cfg.nodes) {
+            let kind = body.kind.clone();
+            let r = client.rpc(node, body, cfg.setup_timeout).await;
+            match r {
+                Ok(reply) if reply.kind == format!("{kind}_ok") => {}
+                other => {
+                    let got = match other {
+                        Ok(reply) => format!(
+                            "responded with {}",
+                            serde_json::to_string(&reply.to_map()).unwrap_or_default()
+                        ),
+                        Err(_) => format!(
+                            "did not respond within {} s",
+                            cfg.setup_timeout.as_secs_f64()
+                        ),
+                    };
+                    return Err(HarnessError::SetupFailed {
+                        message: format!(
+                            "Expected node {node} to answer {kind} with {kind}_ok, but it {got}."
+                        ),
+                        node: node.clone(),
+                    });
+                }
+            }
+        }
+        client.close();
+    }
+    Ok(())
+}
+
+/// How long a test of `cfg` takes at least, for callers budgeting time.
+pub fn minimum_duration(cfg: &TestConfig) -> Duration {
+    cfg.time_limit + cfg.recovery_wait
+}
