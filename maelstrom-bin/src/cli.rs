@@ -106,6 +106,12 @@ pub struct TestArgs {
     /// Directory holding the store.
     #[arg(long = "store", value_name = "DIR", default_value = "store")]
     pub store: PathBuf,
+    /// Seconds between healing and the final reads (upstream: 10); for tests.
+    #[arg(long = "recovery-wait", hide = true, default_value_t = 10.0)]
+    pub recovery_wait: f64,
+    /// Seconds nodes get to answer init (upstream: 10); for tests.
+    #[arg(long = "init-timeout", hide = true, default_value_t = 10.0)]
+    pub init_timeout: f64,
     /// Arguments passed to every node (after `--`).
     #[arg(
         value_name = "ARGS",
@@ -224,6 +230,8 @@ impl TestArgs {
         cfg.seed = seed;
         cfg.store_root = Some(self.store.clone());
         cfg.progress = true;
+        cfg.recovery_wait = secs(self.recovery_wait, "--recovery-wait")?;
+        cfg.init_timeout = secs(self.init_timeout, "--init-timeout")?;
         if self.workload == "lin-kv" && cfg.concurrency % (2 * cfg.nodes.len()) != 0 {
             return Err(format!(
                 "The lin-kv workload runs each key with 2n threads ({}), so --concurrency ({}) must be a \

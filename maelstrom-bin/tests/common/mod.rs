@@ -1,0 +1,167 @@
+//! Shared helpers: small Python nodes written to a temp dir, and short test configs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use maelstrom_harness::{NodeProgram, TestConfig};
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "maelstrom-e2e-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A tiny node framework: `handle(msg)` per message, `send`/`reply` helpers,
+/// and `periodic(fn)` run every 100 ms on a thread.
+const PRELUDE: &str = r#"#!/usr/bin/env python3
+import sys, json, threading, time
+lock = threading.Lock()
+node_id = None
+node_ids = []
+neighbours = []
+def send(dest, body):
+    with lock:
+        sys.stdout.write(json.dumps({"src": node_id, "dest": dest, "body": body}) + "\n")
+        sys.stdout.flush()
+def reply(msg, body):
+    body["in_reply_to"] = msg["body"].get("msg_id")
+    send(msg["src"], body)
+def periodic(fn, every=0.1):
+    def loop():
+        while True:
+            time.sleep(every)
+            with state_lock:
+                fn()
+    threading.Thread(target=loop, daemon=True).start()
+state_lock = threading.Lock()
+def main(handle):
+    global node_id, node_ids
+    for line in sys.stdin:
+        msg = json.loads(line)
+        b = msg["body"]
+        if b["type"] == "init":
+            node_id = b["node_id"]; node_ids = b["node_ids"]
+            reply(msg, {"type": "init_ok"})
+            continue
+        with state_lock:
+            handle(msg)
+"#;
+
+/// Writes an executable Python node: the prelude plus `body`.
+pub fn python_node(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{PRELUDE}\n{body}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    path
+}
+
+/// A short test: 3 s, 10 ops/s, 1 s recovery wait, fixed seed, store in `dir`.
+pub fn short_config(workload: &str, bin: PathBuf, dir: &Path) -> TestConfig {
+    let mut cfg = TestConfig::new(workload, NodeProgram::Process { bin, args: vec![] });
+    cfg.nodes = TestConfig::node_ids(3);
+    cfg.concurrency = 3;
+    cfg.time_limit = Duration::from_secs(3);
+    cfg.rate = 10.0;
+    cfg.recovery_wait = Duration::from_secs(1);
+    cfg.init_timeout = Duration::from_secs(1);
+    cfg.rpc_timeout = Duration::from_secs(1);
+    cfg.seed = 42;
+    cfg.store_root = Some(dir.join("store"));
+    cfg
+}
+
+/// Partitions every ~0.5 s.
+pub fn with_partitions(mut cfg: TestConfig) -> TestConfig {
+    cfg.nemesis_partition = true;
+    cfg.nemesis_interval = Duration::from_millis(500);
+    cfg
+}
+
+pub const ECHO: &str = r#"
+def handle(msg):
+    reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
+main(handle)
+"#;
+
+pub const UNIQUE_IDS: &str = r#"
+counter = [0]
+def handle(msg):
+    counter[0] += 1
+    reply(msg, {"type": "generate_ok", "id": "%s-%d" % (node_id, counter[0])})
+main(handle)
+"#;
+
+/// State-based gossip of the whole set to neighbours (or everyone for g-set),
+/// every 100 ms: survives partitions. `ADD`/`FIELD` are filled in per workload.
+pub const GOSSIP_SET: &str = r#"
+seen = set()
+def gossip():
+    for n in (neighbours or [x for x in node_ids if x != node_id]):
+        send(n, {"type": "gossip", "messages": sorted(seen)})
+periodic(gossip)
+def handle(msg):
+    global neighbours
+    b = msg["body"]
+    t = b["type"]
+    if t == "topology":
+        neighbours = b["topology"].get(node_id, [])
+        reply(msg, {"type": "topology_ok"})
+    elif t == "ADD":
+        seen.add(b["ELEMENT"])
+        reply(msg, {"type": "ADD_ok"})
+    elif t == "read":
+        reply(msg, {"type": "read_ok", "FIELD": sorted(seen)})
+    elif t == "gossip":
+        seen.update(b["messages"])
+main(handle)
+"#;
+
+/// The broadcast node.
+pub fn broadcast_node() -> String {
+    GOSSIP_SET.replace("ADD", "broadcast").replace("ELEMENT", "message").replace("FIELD", "messages")
+}
+
+/// The g-set node.
+pub fn g_set_node() -> String {
+    GOSSIP_SET.replace("ADD", "add").replace("ELEMENT", "element").replace("FIELD", "value")
+}
+
+/// A PN-counter CRDT: per-node increments and decrements, gossiped to all.
+pub const PN_COUNTER: &str = r#"
+p = {}
+n = {}
+def gossip():
+    for x in node_ids:
+        if x != node_id:
+            send(x, {"type": "merge", "p": p, "n": n})
+periodic(gossip)
+def handle(msg):
+    b = msg["body"]
+    t = b["type"]
+    if t == "add":
+        d = b["delta"]
+        if d >= 0:
+            p[node_id] = p.get(node_id, 0) + d
+        else:
+            n[node_id] = n.get(node_id, 0) - d
+        reply(msg, {"type": "add_ok"})
+    elif t == "read":
+        reply(msg, {"type": "read_ok", "value": sum(p.values()) - sum(n.values())})
+    elif t == "merge":
+        for k, v in b["p"].items(): p[k] = max(p.get(k, 0), v)
+        for k, v in b["n"].items(): n[k] = max(n.get(k, 0), v)
+main(handle)
+"#;
