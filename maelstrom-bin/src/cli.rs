@@ -232,6 +232,8 @@ impl TestArgs {
         cfg.progress = true;
         cfg.recovery_wait = secs(self.recovery_wait, "--recovery-wait")?;
         cfg.init_timeout = secs(self.init_timeout, "--init-timeout")?;
+        // Unknown (or not yet supported) workloads are argument errors, before any node starts.
+        maelstrom_harness::workload::by_name(&cfg.workload, &cfg)?;
         if self.workload == "lin-kv" && cfg.concurrency % (2 * cfg.nodes.len()) != 0 {
             return Err(format!(
                 "The lin-kv workload runs each key with 2n threads ({}), so --concurrency ({}) must be a \
