@@ -18,13 +18,31 @@ fn maelstrom(dir: &Path, args: &[&str]) -> Output {
 
 fn test_args<'a>(workload: &'a str, bin: &'a str) -> Vec<&'a str> {
     vec![
-        "test", "-w", workload, "--bin", bin, "--node-count", "3", "--time-limit", "3", "--rate", "10",
-        "--seed", "7", "--recovery-wait", "1", "--init-timeout", "1",
+        "test",
+        "-w",
+        workload,
+        "--bin",
+        bin,
+        "--node-count",
+        "3",
+        "--time-limit",
+        "3",
+        "--rate",
+        "10",
+        "--seed",
+        "7",
+        "--recovery-wait",
+        "1",
+        "--init-timeout",
+        "1",
     ]
 }
 
 fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 fn node(dir: &Path, name: &str, body: &str) -> PathBuf {
@@ -38,7 +56,10 @@ fn correct_echo_exits_zero_with_the_happy_line() {
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("Everything looks good! ヽ(‘ー`)ノ"), "{stdout}");
+    assert!(
+        stdout.contains("Everything looks good! ヽ(‘ー`)ノ"),
+        "{stdout}"
+    );
     assert!(stderr.contains("seed 7"), "{stderr}");
     assert!(dir.join("store/echo/latest/results.json").exists());
 }
@@ -46,31 +67,44 @@ fn correct_echo_exits_zero_with_the_happy_line() {
 #[test]
 fn wrong_echo_is_invalid() {
     let dir = scratch("cli-wrong-echo");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 def handle(msg):
     reply(msg, {"type": "echo_ok", "echo": "something else"})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("Expected a message with :echo"), "{stdout}");
-    assert!(stdout.contains("Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"), "{stdout}");
+    assert!(
+        stdout.contains("Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn malformed_replies_are_exceptions_naming_the_bad_keys() {
     let dir = scratch("cli-malformed");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 def handle(msg):
     reply(msg, {"type": "echo", "echo": msg["body"]["echo"], "extra": 1})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("store/latest/results.json")).unwrap()).unwrap();
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("store/latest/results.json")).unwrap(),
+    )
+    .unwrap();
     let exc = &results["exceptions"]["exceptions"][0];
     assert_eq!(exc["class"], "malformed-rpc-response", "{results}");
     let message = exc["example"]["message"].as_str().unwrap();
@@ -83,7 +117,10 @@ main(handle)
 fn lossy_broadcast_is_invalid() {
     let dir = scratch("cli-lossy");
     // Acknowledges every broadcast but keeps only even messages, and never gossips.
-    node(&dir, "bcast.py", r#"
+    node(
+        &dir,
+        "bcast.py",
+        r#"
 seen = set()
 def handle(msg):
     b = msg["body"]
@@ -96,19 +133,28 @@ def handle(msg):
     elif b["type"] == "read":
         reply(msg, {"type": "read_ok", "messages": sorted(seen)})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("broadcast", "bcast.py"));
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("store/latest/results.json")).unwrap()).unwrap();
-    assert!(results["workload"]["lost-count"].as_u64().unwrap() > 0, "{results}");
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("store/latest/results.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        results["workload"]["lost-count"].as_u64().unwrap() > 0,
+        "{results}"
+    );
 }
 
 #[test]
 fn diverging_counters_are_invalid() {
     let dir = scratch("cli-counter");
-    node(&dir, "counter.py", r#"
+    node(
+        &dir,
+        "counter.py",
+        r#"
 total = [0]
 def handle(msg):
     b = msg["body"]
@@ -118,7 +164,8 @@ def handle(msg):
     else:
         reply(msg, {"type": "read_ok", "value": total[0]})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("pn-counter", "counter.py"));
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
@@ -128,13 +175,17 @@ main(handle)
 #[test]
 fn duplicate_ids_are_invalid() {
     let dir = scratch("cli-dup");
-    node(&dir, "uid.py", r#"
+    node(
+        &dir,
+        "uid.py",
+        r#"
 counter = [0]
 def handle(msg):
     counter[0] += 1
     reply(msg, {"type": "generate_ok", "id": counter[0]})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("unique-ids", "uid.py"));
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
@@ -144,7 +195,10 @@ main(handle)
 #[test]
 fn a_node_that_exits_crashes_the_test_naming_it() {
     let dir = scratch("cli-exit");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 count = [0]
 def handle(msg):
     count[0] += 1
@@ -154,11 +208,15 @@ def handle(msg):
         sys.exit(3)
     reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
-    assert!(stderr.contains("Node n1 crashed with exit status 3"), "{stderr}");
+    assert!(
+        stderr.contains("Node n1 crashed with exit status 3"),
+        "{stderr}"
+    );
     assert!(stderr.contains("giving up now"), "{stderr}");
     assert!(stderr.contains("node-logs/n1.log"), "{stderr}");
 }
@@ -166,13 +224,17 @@ main(handle)
 #[test]
 fn a_node_printing_garbage_crashes_the_test_with_the_line() {
     let dir = scratch("cli-garbage");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 def handle(msg):
     sys.stderr.write("about to print garbage\n")
     sys.stderr.flush()
     print("hello, this is not JSON", flush=True)
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
@@ -184,11 +246,15 @@ main(handle)
 #[test]
 fn a_send_to_an_unknown_id_crashes_the_test() {
     let dir = scratch("cli-unknown-dest");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 def handle(msg):
     send("n99", {"type": "hello"})
 main(handle)
-"#);
+"#,
+    );
     let out = maelstrom(&dir, &test_args("echo", "echo.py"));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
@@ -199,7 +265,11 @@ main(handle)
 fn no_init_reply_crashes_naming_the_node() {
     let dir = scratch("cli-no-init");
     let path = dir.join("silent.py");
-    std::fs::write(&path, "#!/usr/bin/env python3\nimport sys\nfor line in sys.stdin:\n    pass\n").unwrap();
+    std::fs::write(
+        &path,
+        "#!/usr/bin/env python3\nimport sys\nfor line in sys.stdin:\n    pass\n",
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -208,20 +278,27 @@ fn no_init_reply_crashes_naming_the_node() {
     let out = maelstrom(&dir, &test_args("echo", "silent.py"));
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
-    assert!(stderr.contains("Expected node n0 to respond to an init message"), "{stderr}");
+    assert!(
+        stderr.contains("Expected node n0 to respond to an init message"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn node_arguments_follow_the_double_dash() {
     let dir = scratch("cli-args");
-    node(&dir, "echo.py", r#"
+    node(
+        &dir,
+        "echo.py",
+        r#"
 if sys.argv[1:] != ["--flavour", "plain"]:
     sys.stderr.write("bad args %r\n" % sys.argv)
     sys.exit(2)
 def handle(msg):
     reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
 main(handle)
-"#);
+"#,
+    );
     let mut args = test_args("echo", "echo.py");
     args.extend(["--", "--flavour", "plain"]);
     let out = maelstrom(&dir, &args);
@@ -234,12 +311,62 @@ fn bad_arguments_exit_254_with_a_clear_message() {
     let dir = scratch("cli-args-bad");
     node(&dir, "echo.py", ECHO);
     let cases: [(&[&str], &str); 6] = [
-        (&["test", "-w", "echo"], "Expected a --bin PATH_TO_BINARY to test"),
-        (&["test", "-w", "echo", "--bin", "echo.py", "\u{2013}-nemesis", "partition"], "`--nemesis`"),
-        (&["test", "-w", "echo", "--bin", "echo.py", "\u{2014}nemesis", "partition"], "EM DASH"),
-        (&["test", "-w", "nope", "--bin", "echo.py"], "unknown workload"),
-        (&["test", "-w", "echo", "--bin", "echo.py", "--latency-dist", "gaussian"], "latency distribution"),
-        (&["test", "-w", "echo", "--bin", "echo.py", "--nemesis", "kill"], "the only fault is `partition`"),
+        (
+            &["test", "-w", "echo"],
+            "Expected a --bin PATH_TO_BINARY to test",
+        ),
+        (
+            &[
+                "test",
+                "-w",
+                "echo",
+                "--bin",
+                "echo.py",
+                "\u{2013}-nemesis",
+                "partition",
+            ],
+            "`--nemesis`",
+        ),
+        (
+            &[
+                "test",
+                "-w",
+                "echo",
+                "--bin",
+                "echo.py",
+                "\u{2014}nemesis",
+                "partition",
+            ],
+            "EM DASH",
+        ),
+        (
+            &["test", "-w", "nope", "--bin", "echo.py"],
+            "unknown workload",
+        ),
+        (
+            &[
+                "test",
+                "-w",
+                "echo",
+                "--bin",
+                "echo.py",
+                "--latency-dist",
+                "gaussian",
+            ],
+            "latency distribution",
+        ),
+        (
+            &[
+                "test",
+                "-w",
+                "echo",
+                "--bin",
+                "echo.py",
+                "--nemesis",
+                "kill",
+            ],
+            "the only fault is `partition`",
+        ),
     ];
     for (args, expected) in cases {
         let out = maelstrom(&dir, args);
@@ -262,7 +389,14 @@ fn help_exits_zero() {
     }
     let out = maelstrom(&dir, &["test", "--help"]);
     let (stdout, _) = text(&out);
-    for flag in ["--node-count", "--time-limit", "--nemesis-interval", "--topology", "--availability", "--seed"] {
+    for flag in [
+        "--node-count",
+        "--time-limit",
+        "--nemesis-interval",
+        "--topology",
+        "--availability",
+        "--seed",
+    ] {
         assert!(stdout.contains(flag), "{flag} missing from {stdout}");
     }
 }
@@ -278,7 +412,9 @@ fn echo_reference() -> Option<PathBuf> {
 #[test]
 fn the_echo_reference_passes() {
     let Some(bin) = echo_reference() else {
-        eprintln!("echo-reference is not built in this target dir; build the workspace to include it");
+        eprintln!(
+            "echo-reference is not built in this target dir; build the workspace to include it"
+        );
         return;
     };
     let dir = scratch("cli-echo-ref");

@@ -27,11 +27,17 @@ fn echo_passes_and_writes_the_store() {
     // Every message involves a client: echo has no server traffic.
     assert_eq!(results["net"]["servers"]["msg-count"], 0);
     let latest = dir.join("store/latest");
-    for f in ["results.json", "history.jsonl", "messages.jsonl", "node-logs"] {
+    for f in [
+        "results.json",
+        "history.jsonl",
+        "messages.jsonl",
+        "node-logs",
+    ] {
         assert!(latest.join(f).exists(), "missing {f}");
     }
     let on_disk: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(latest.join("results.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(latest.join("results.json")).unwrap())
+            .unwrap();
     assert_eq!(on_disk["valid"], true);
     let history = std::fs::read_to_string(latest.join("history.jsonl")).unwrap();
     let first: serde_json::Value = serde_json::from_str(history.lines().next().unwrap()).unwrap();
@@ -96,7 +102,11 @@ fn g_set_passes_with_and_without_partitions() {
 
 #[test]
 fn counters_pass_with_and_without_partitions() {
-    for (workload, partitions) in [("g-counter", false), ("pn-counter", false), ("pn-counter", true)] {
+    for (workload, partitions) in [
+        ("g-counter", false),
+        ("pn-counter", false),
+        ("pn-counter", true),
+    ] {
         let dir = scratch("counter");
         let bin = python_node(&dir, "counter.py", PN_COUNTER);
         let mut cfg = short_config(workload, bin, &dir);
@@ -104,6 +114,10 @@ fn counters_pass_with_and_without_partitions() {
             cfg = with_partitions(cfg);
         }
         let results = passes(cfg);
-        assert_eq!(results["workload"]["final-reads"].as_array().unwrap().len(), 3, "{workload}");
+        assert_eq!(
+            results["workload"]["final-reads"].as_array().unwrap().len(),
+            3,
+            "{workload}"
+        );
     }
 }

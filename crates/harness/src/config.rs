@@ -151,6 +151,9 @@ pub struct TestConfig {
     pub rpc_timeout: Duration,
     /// Print a progress line to stderr every second.
     pub progress: bool,
+    /// Deliver delayed messages to the microsecond on the real clock (see
+    /// [`crate::net::Net::set_precise_delivery`]); must be off on a paused clock.
+    pub precise_delivery: bool,
 }
 
 impl TestConfig {
@@ -181,6 +184,7 @@ impl TestConfig {
             recovery_wait: Duration::from_secs(10),
             rpc_timeout: Duration::from_secs(5),
             progress: false,
+            precise_delivery: true,
         }
     }
 

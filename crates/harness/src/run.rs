@@ -82,6 +82,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         rng::stream(cfg.seed, "latency"),
     );
     let net = Net::new(clock, latency, journal);
+    net.set_precise_delivery(cfg.precise_delivery);
     let history = History::new(clock);
     let (faults_tx, mut faults_rx) = mpsc::unbounded_channel();
     let host_env = HostEnv {

@@ -131,12 +131,18 @@ main(handle)
 
 /// The broadcast node.
 pub fn broadcast_node() -> String {
-    GOSSIP_SET.replace("ADD", "broadcast").replace("ELEMENT", "message").replace("FIELD", "messages")
+    GOSSIP_SET
+        .replace("ADD", "broadcast")
+        .replace("ELEMENT", "message")
+        .replace("FIELD", "messages")
 }
 
 /// The g-set node.
 pub fn g_set_node() -> String {
-    GOSSIP_SET.replace("ADD", "add").replace("ELEMENT", "element").replace("FIELD", "value")
+    GOSSIP_SET
+        .replace("ADD", "add")
+        .replace("ELEMENT", "element")
+        .replace("FIELD", "value")
 }
 
 /// A PN-counter CRDT: per-node increments and decrements, gossiped to all.

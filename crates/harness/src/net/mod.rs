@@ -26,6 +26,9 @@ pub use journal::Journal;
 pub use latency::Latency;
 pub use stats::{is_client, Counts, NetStats};
 
+/// tokio's timer resolution.
+const TIMER_GRANULARITY: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Why a message could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NetError {
@@ -79,6 +82,7 @@ struct State {
     latency: Latency,
     journal: Journal,
     stats: NetStats,
+    precise: bool,
 }
 
 /// A handle to the network; cheap to clone, single-threaded.
@@ -100,8 +104,18 @@ impl Net {
                 latency,
                 journal,
                 stats: NetStats::default(),
+                precise: false,
             })),
         }
+    }
+
+    /// Sub-millisecond delivery on the real clock. tokio's timers have 1 ms
+    /// granularity and round deadlines up, adding about 1 ms to every delayed
+    /// hop; with this on, the receiver wakes 1 ms early and yields until the
+    /// exact deadline. Leave it off on a paused (virtual) clock, where yielding
+    /// would not advance time.
+    pub fn set_precise_delivery(&self, on: bool) {
+        self.state.borrow_mut().precise = on;
     }
 
     /// Adds a participant with an empty queue.
@@ -163,20 +177,33 @@ impl Net {
     /// was never registered.
     pub async fn recv(&self, id: &str) -> Option<Envelope> {
         loop {
-            let (notify, head) = {
+            let (notify, head, precise) = {
                 let s = self.state.borrow();
                 let q = s.queues.get(id)?;
-                (q.notify.clone(), q.heap.peek().map(|p| p.deadline))
+                (
+                    q.notify.clone(),
+                    q.heap.peek().map(|p| p.deadline),
+                    s.precise,
+                )
             };
+            let now = Instant::now();
             match head {
-                Some(deadline) if deadline <= Instant::now() => {
+                Some(deadline) if deadline <= now => {
                     if let Some(env) = self.deliver_head(id) {
                         return Some(env);
                     }
                 }
+                Some(deadline) if precise && deadline - now <= TIMER_GRANULARITY => {
+                    tokio::task::yield_now().await;
+                }
                 Some(deadline) => {
+                    let wake = if precise {
+                        deadline - TIMER_GRANULARITY
+                    } else {
+                        deadline
+                    };
                     tokio::select! {
-                        _ = tokio::time::sleep_until(deadline) => {}
+                        _ = tokio::time::sleep_until(wake) => {}
                         _ = notify.notified() => {}
                     }
                 }
