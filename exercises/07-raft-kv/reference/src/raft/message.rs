@@ -1,0 +1,64 @@
+//! The messages Raft cores exchange: the two RPCs of the paper and their replies.
+
+use serde::{Deserialize, Serialize};
+
+use super::log::Entry;
+
+/// One Raft message. Every message carries the sender's term, the one clock all
+/// nodes share: a node that sees a higher term steps down to follower of it, and
+/// messages from lower terms are stale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message {
+    /// A candidate asks for a vote.
+    RequestVote {
+        term: u64,
+        /// Index and term of the candidate's last entry: voters only elect a
+        /// candidate whose log is at least as up to date as theirs.
+        last_index: u64,
+        last_term: u64,
+    },
+    /// The answer to a RequestVote.
+    Vote { term: u64, granted: bool },
+    /// A leader replicates entries (none, for a heartbeat) following the entry at
+    /// `prev_index`, which must have term `prev_term` in the follower's log.
+    AppendEntries {
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        commit: u64,
+    },
+    /// The answer to an AppendEntries.
+    Appended {
+        term: u64,
+        /// `Ok(match_index)`: the follower's log now matches the leader's up to
+        /// here. `Err(hint)`: it did not have `prev_index`/`prev_term`.
+        result: Result<u64, Conflict>,
+    },
+}
+
+/// Where a follower's log diverged, so the leader can skip back a whole term per
+/// round trip instead of one entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    /// The term of the follower's entry at `prev_index`, or `None` if its log is
+    /// shorter than that.
+    pub term: Option<u64>,
+    /// The first index holding `term` in the follower's log, or, if `term` is
+    /// `None`, the index just past its last entry.
+    pub index: u64,
+}
+
+impl Message {
+    /// The sender's term.
+    pub fn term(&self) -> u64 {
+        match self {
+            Message::RequestVote { term, .. }
+            | Message::Vote { term, .. }
+            | Message::AppendEntries { term, .. }
+            | Message::Appended { term, .. } => *term,
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! The reference Raft core: leader election, log replication and persistence, as a
+//! pure state machine behind [`RaftCore`].
+//!
+//! Reading order: [`Raft::tick`] (timeouts), [`Raft::step`] (the four messages),
+//! then the leader's bookkeeping in [`Raft::advance_commit`]. Section numbers refer
+//! to the extended Raft paper (Ongaro and Ousterhout, 2014).
+
+mod log;
+mod message;
+
+use std::collections::BTreeSet;
+
+use rand::rngs::StdRng;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{
+    Applied, NodeId, NotLeader, Outgoing, Persister, Proposed, RaftCore, Setup, Timing,
+};
+pub use log::{Entry, Log};
+pub use message::{Conflict, Message};
+
+/// At most this many entries go in one AppendEntries, so that catching up a far
+/// behind follower takes a few large messages rather than one huge one.
+const MAX_BATCH: usize = 64;
+
+/// A deliberate bug, for the mutation tests that prove the stage tests catch it.
+/// Never set outside those tests.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bug {
+    /// The reference as it should be.
+    #[default]
+    None,
+    /// Grants a vote to every up-to-date candidate, even after voting in this term.
+    DoubleVote,
+    /// Counts an entry as committed once half the cluster (not a majority) has it.
+    CommitWithoutMajority,
+    /// Saves term and vote but not the log.
+    LogNotPersisted,
+}
+
+/// What a node is doing in its current term.
+#[derive(Debug)]
+enum Role {
+    /// Following `leader`, once one has been heard from in this term.
+    Follower { leader: Option<NodeId> },
+    /// Asking for votes; `votes` holds who granted one (itself included).
+    Candidate { votes: BTreeSet<NodeId> },
+    /// Replicating its log to every follower.
+    Leader { progress: Vec<Progress> },
+}
+
+/// A leader's view of one follower's log.
+#[derive(Clone, Copy, Debug)]
+struct Progress {
+    /// The next entry to send.
+    next: u64,
+    /// The highest entry known to be replicated there.
+    matched: u64,
+}
+
+/// What survives a crash (Figure 2, "persistent state on all servers").
+#[derive(Serialize, Deserialize)]
+struct Durable {
+    term: u64,
+    voted_for: Option<NodeId>,
+    log: Log,
+}
+
+/// The reference Raft core.
+pub struct Raft {
+    id: NodeId,
+    cluster_size: usize,
+    timing: Timing,
+    rng: StdRng,
+    persister: Box<dyn Persister>,
+    bug: Bug,
+
+    // Durable: saved by `persist` before any message that depends on them leaves.
+    term: u64,
+    voted_for: Option<NodeId>,
+    log: Log,
+
+    // Volatile.
+    role: Role,
+    commit: u64,
+    applied: u64,
+    now: u64,
+    /// Whether `tick` has been called yet (`now` is meaningful).
+    clock_started: bool,
+    /// When a follower or candidate gives up on the current leader or election.
+    election_deadline: u64,
+    /// When a leader next sends heartbeats.
+    heartbeat_due: u64,
+    outbox: Vec<Outgoing<Message>>,
+    apply_queue: Vec<Applied>,
+}
+
+impl Raft {
+    /// Builds a core, restoring term, vote and log from the persister if a previous
+    /// incarnation saved them.
+    pub fn new(setup: Setup) -> Self {
+        let durable = setup
+            .persister
+            .load()
+            .and_then(|v| serde_json::from_value::<Durable>(v).ok());
+        let (term, voted_for, log) = match durable {
+            Some(d) => (d.term, d.voted_for, d.log),
+            None => (0, None, Log::default()),
+        };
+        let mut raft = Raft {
+            id: setup.id,
+            cluster_size: setup.cluster_size,
+            timing: setup.timing,
+            rng: setup.rng,
+            persister: setup.persister,
+            bug: Bug::None,
+            term,
+            voted_for,
+            log,
+            role: Role::Follower { leader: None },
+            commit: 0,
+            applied: 0,
+            now: 0,
+            clock_started: false,
+            election_deadline: 0,
+            heartbeat_due: 0,
+            outbox: Vec::new(),
+            apply_queue: Vec::new(),
+        };
+        raft.reset_election_deadline();
+        raft
+    }
+
+    /// The same core with a deliberate bug (mutation tests only).
+    #[doc(hidden)]
+    pub fn with_bug(mut self, bug: Bug) -> Self {
+        self.bug = bug;
+        self
+    }
+
+    /// The index of the last committed entry.
+    pub fn commit_index(&self) -> u64 {
+        self.commit
+    }
+
+    /// The index of the last entry in the log.
+    pub fn last_index(&self) -> u64 {
+        self.log.last_index()
+    }
+
+    fn majority(&self) -> usize {
+        self.cluster_size / 2 + 1
+    }
+
+    fn reset_election_deadline(&mut self) {
+        let (lo, hi) = self.timing.election_timeout;
+        self.election_deadline = self.now + self.rng.random_range(lo..hi.max(lo + 1));
+    }
+
+    fn send(&mut self, to: NodeId, msg: Message) {
+        self.outbox.push(Outgoing { to, msg });
+    }
+
+    fn peers(&self) -> impl Iterator<Item = NodeId> {
+        let me = self.id;
+        (0..self.cluster_size).filter(move |&p| p != me)
+    }
+
+    /// Saves term, vote and log. Called after every change to them and before the
+    /// messages that reveal the change are handed out (the caller sends only what
+    /// `take_outbox` returns, which happens after the step that persisted).
+    fn persist(&mut self) {
+        let log = if self.bug == Bug::LogNotPersisted {
+            Log::default()
+        } else {
+            self.log.clone()
+        };
+        let durable = Durable {
+            term: self.term,
+            voted_for: self.voted_for,
+            log,
+        };
+        // Serialising plain data cannot fail.
+        let value = serde_json::to_value(&durable).unwrap_or(Value::Null);
+        self.persister.save(value);
+    }
+
+    /// Moves to a newer term as a follower, forgetting the vote (§5.1).
+    fn become_follower(&mut self, term: u64, leader: Option<NodeId>) {
+        if term > self.term {
+            self.term = term;
+            self.voted_for = None;
+            self.persist();
+        }
+        self.role = Role::Follower { leader };
+    }
+
+    /// Election timeout: vote for ourselves in a new term and ask everyone else
+    /// (§5.2).
+    fn start_election(&mut self) {
+        self.term += 1;
+        self.voted_for = Some(self.id);
+        self.persist();
+        self.role = Role::Candidate {
+            votes: BTreeSet::from([self.id]),
+        };
+        self.reset_election_deadline();
+        if self.majority() == 1 {
+            self.become_leader();
+            return;
+        }
+        let msg = Message::RequestVote {
+            term: self.term,
+            last_index: self.log.last_index(),
+            last_term: self.log.last_term(),
+        };
+        for peer in self.peers().collect::<Vec<_>>() {
+            self.send(peer, msg.clone());
+        }
+    }
+
+    /// Won the election: start replicating. The no-op entry of the new term lets the
+    /// leader commit entries of earlier terms, which it may not count on their own
+    /// (§5.4.2, Figure 8), and tells it promptly what is committed.
+    fn become_leader(&mut self) {
+        let next = self.log.last_index() + 1;
+        let progress = vec![Progress { next, matched: 0 }; self.cluster_size];
+        self.role = Role::Leader { progress };
+        self.log.push(Entry {
+            term: self.term,
+            command: None,
+        });
+        self.persist();
+        self.advance_commit();
+        self.broadcast_append();
+    }
+
+    fn broadcast_append(&mut self) {
+        for peer in self.peers().collect::<Vec<_>>() {
+            self.send_append(peer);
+        }
+        self.heartbeat_due = self.now + self.timing.heartbeat_interval;
+    }
+
+    /// Sends `peer` the entries it is missing, from its `next` on (none if it is up
+    /// to date: then it is a heartbeat).
+    fn send_append(&mut self, peer: NodeId) {
+        let Role::Leader { progress } = &mut self.role else {
+            return;
+        };
+        let prev_index = progress[peer].next - 1;
+        let entries = self.log.slice(prev_index + 1, MAX_BATCH);
+        // Optimistically assume the entries arrive, so that the next proposal or
+        // heartbeat sends only what follows them (pipelining). A lost message shows
+        // up as a rejection, which moves `next` back.
+        progress[peer].next = prev_index + 1 + entries.len() as u64;
+        let msg = Message::AppendEntries {
+            term: self.term,
+            prev_index,
+            // `next` never passes last_index + 1, so the entry exists.
+            prev_term: self.log.term_at(prev_index).unwrap_or(0),
+            entries,
+            commit: self.commit,
+        };
+        self.send(peer, msg);
+    }
+
+    fn handle_request_vote(&mut self, from: NodeId, last_index: u64, last_term: u64) {
+        // §5.4.1: only vote for a candidate whose log holds every committed entry we
+        // might hold, i.e. is at least as up to date as ours.
+        let up_to_date = (last_term, last_index) >= (self.log.last_term(), self.log.last_index());
+        let free = match self.voted_for {
+            None => true,
+            Some(v) => v == from || self.bug == Bug::DoubleVote,
+        };
+        let granted = up_to_date && free;
+        if granted {
+            self.voted_for = Some(from);
+            self.persist();
+            // Granting a vote defers our own candidacy, so that one election at a
+            // time runs to completion.
+            self.reset_election_deadline();
+        }
+        let term = self.term;
+        self.send(from, Message::Vote { term, granted });
+    }
+
+    fn handle_vote(&mut self, from: NodeId, granted: bool) {
+        let majority = self.majority();
+        let Role::Candidate { votes } = &mut self.role else {
+            return;
+        };
+        if granted {
+            votes.insert(from);
+            if votes.len() >= majority {
+                self.become_leader();
+            }
+        }
+    }
+
+    fn handle_append(
+        &mut self,
+        from: NodeId,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        leader_commit: u64,
+    ) {
+        // A valid AppendEntries of our term: `from` is the leader (there is at most
+        // one per term), so stop any candidacy and wait for it again.
+        self.role = Role::Follower { leader: Some(from) };
+        self.reset_election_deadline();
+        let term = self.term;
+
+        let result = match self.log.term_at(prev_index) {
+            None => Err(Conflict {
+                term: None,
+                index: self.log.last_index() + 1,
+            }),
+            Some(t) if t != prev_term => Err(Conflict {
+                term: Some(t),
+                index: self.log.first_index_of_term_at(prev_index),
+            }),
+            Some(_) => {
+                let last_new = prev_index + entries.len() as u64;
+                if self.log.merge(prev_index, entries) {
+                    self.persist();
+                }
+                // Only what this message proved to match may be committed: entries
+                // past `last_new` may still be stale ones from an older leader.
+                let new_commit = leader_commit.min(last_new);
+                if new_commit > self.commit {
+                    self.commit = new_commit;
+                    self.queue_applied();
+                }
+                Ok(last_new)
+            }
+        };
+        self.send(from, Message::Appended { term, result });
+    }
+
+    fn handle_appended(&mut self, from: NodeId, result: Result<u64, Conflict>) {
+        let last_index = self.log.last_index();
+        let Role::Leader { progress } = &mut self.role else {
+            return;
+        };
+        let p = &mut progress[from];
+        match result {
+            Ok(matched) => {
+                // Replies may arrive out of order: never move backwards.
+                if matched > p.matched {
+                    p.matched = matched;
+                }
+                p.next = p.next.max(p.matched + 1);
+                let behind = p.next <= last_index;
+                self.advance_commit();
+                if behind {
+                    self.send_append(from);
+                }
+            }
+            Err(conflict) => {
+                // Skip the whole conflicting term: if we have entries of that term,
+                // the logs may agree up to our last one; if not, none of the
+                // follower's entries of that term can match ours.
+                let next = match conflict.term {
+                    Some(t) => match self.log.last_index_of_term(t) {
+                        Some(i) => i + 1,
+                        None => conflict.index,
+                    },
+                    None => conflict.index,
+                };
+                // A stale rejection must not undo progress already confirmed.
+                p.next = next.clamp(p.matched + 1, last_index + 1);
+                self.send_append(from);
+            }
+        }
+    }
+
+    /// Commits the highest index of the current term that a majority holds (§5.3,
+    /// §5.4.2). Entries of earlier terms are never counted directly (Figure 8): they
+    /// commit with the first current-term entry after them.
+    fn advance_commit(&mut self) {
+        let Role::Leader { progress } = &self.role else {
+            return;
+        };
+        let needed = match self.bug {
+            Bug::CommitWithoutMajority => self.cluster_size / 2,
+            _ => self.majority(),
+        };
+        let last = self.log.last_index();
+        let mut new_commit = self.commit;
+        for n in (self.commit + 1..=last).rev() {
+            if self.log.term_at(n) != Some(self.term) {
+                break;
+            }
+            let holders = 1 + self.peers().filter(|&p| progress[p].matched >= n).count();
+            if holders >= needed {
+                new_commit = n;
+                break;
+            }
+        }
+        if new_commit > self.commit {
+            self.commit = new_commit;
+            self.queue_applied();
+        }
+    }
+
+    fn queue_applied(&mut self) {
+        while self.applied < self.commit {
+            self.applied += 1;
+            let entry = self.log.entry(self.applied);
+            self.apply_queue.push(Applied {
+                index: self.applied,
+                term: entry.term,
+                command: entry.command.clone(),
+            });
+        }
+    }
+}
+
+impl RaftCore for Raft {
+    type Message = Message;
+
+    fn step(&mut self, from: NodeId, msg: Message) {
+        if from >= self.cluster_size || from == self.id {
+            return;
+        }
+        // §5.1: a newer term makes us a follower of it; an older one is stale.
+        if msg.term() > self.term {
+            let leader = matches!(msg, Message::AppendEntries { .. }).then_some(from);
+            self.become_follower(msg.term(), leader);
+        }
+        if msg.term() < self.term {
+            // Tell stale senders about the newer term so they step down; replies
+            // from old terms need no answer.
+            let term = self.term;
+            match msg {
+                Message::RequestVote { .. } => self.send(
+                    from,
+                    Message::Vote {
+                        term,
+                        granted: false,
+                    },
+                ),
+                Message::AppendEntries { .. } => self.send(
+                    from,
+                    Message::Appended {
+                        term,
+                        result: Err(Conflict {
+                            term: None,
+                            index: 0,
+                        }),
+                    },
+                ),
+                Message::Vote { .. } | Message::Appended { .. } => {}
+            }
+            return;
+        }
+        match msg {
+            Message::RequestVote {
+                last_index,
+                last_term,
+                ..
+            } => self.handle_request_vote(from, last_index, last_term),
+            Message::Vote { granted, .. } => self.handle_vote(from, granted),
+            Message::AppendEntries {
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+                ..
+            } => self.handle_append(from, prev_index, prev_term, entries, commit),
+            Message::Appended { result, .. } => self.handle_appended(from, result),
+        }
+    }
+
+    fn tick(&mut self, now: u64) {
+        if !self.clock_started {
+            // The first tick tells us the caller's time: a core restarted late in a
+            // run must not take the whole run so far as a missed election timeout.
+            self.clock_started = true;
+            self.now = now;
+            self.reset_election_deadline();
+            return;
+        }
+        self.now = self.now.max(now);
+        match self.role {
+            Role::Leader { .. } => {
+                if self.now >= self.heartbeat_due {
+                    self.broadcast_append();
+                }
+            }
+            Role::Follower { .. } | Role::Candidate { .. } => {
+                if self.now >= self.election_deadline {
+                    self.start_election();
+                }
+            }
+        }
+    }
+
+    fn propose(&mut self, command: Value) -> Result<Proposed, NotLeader> {
+        if !self.is_leader() {
+            return Err(NotLeader {
+                leader: self.leader(),
+            });
+        }
+        let index = self.log.push(Entry {
+            term: self.term,
+            command: Some(command),
+        });
+        self.persist();
+        // A single-node cluster commits at once; otherwise replicate right away
+        // rather than wait for the next heartbeat (latency), sending each follower
+        // only what it lacks.
+        self.advance_commit();
+        for peer in self.peers().collect::<Vec<_>>() {
+            self.send_append(peer);
+        }
+        Ok(Proposed {
+            index,
+            term: self.term,
+        })
+    }
+
+    fn term(&self) -> u64 {
+        self.term
+    }
+
+    fn is_leader(&self) -> bool {
+        matches!(self.role, Role::Leader { .. })
+    }
+
+    fn leader(&self) -> Option<NodeId> {
+        match self.role {
+            Role::Leader { .. } => Some(self.id),
+            Role::Follower { leader } => leader,
+            Role::Candidate { .. } => None,
+        }
+    }
+
+    fn take_outbox(&mut self) -> Vec<Outgoing<Message>> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    fn take_applied(&mut self) -> Vec<Applied> {
+        std::mem::take(&mut self.apply_queue)
+    }
+}
