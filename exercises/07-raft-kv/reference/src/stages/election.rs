@@ -73,7 +73,7 @@ fn initial_election(sim: &mut dyn Sim) -> Result<(), String> {
 }
 
 fn reelection(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len();
+    let n = sim.node_count();
     let first = sim.check_one_leader()?;
 
     // The leader is cut off: the other two elect a new one.
@@ -102,7 +102,7 @@ fn reelection(sim: &mut dyn Sim) -> Result<(), String> {
 }
 
 fn many_elections(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len() as u64;
+    let n = sim.node_count() as u64;
     sim.check_one_leader()?;
     for _ in 0..6 {
         let a = sim.random(n) as usize;

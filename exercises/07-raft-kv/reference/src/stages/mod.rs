@@ -102,7 +102,7 @@ pub trait Sim {
     /// Switches the network to [`crate::sim::NetConfig::unreliable`] or back.
     fn set_unreliable(&mut self, unreliable: bool);
     /// Node count.
-    fn len(&self) -> usize;
+    fn node_count(&self) -> usize;
     /// Whether node `i` is up.
     fn is_up(&self, i: usize) -> bool;
     /// Node `i`'s term and leadership, if it is up.
@@ -181,7 +181,7 @@ impl<C: RaftCore> Sim for Cluster<'_, C> {
             crate::sim::NetConfig::reliable()
         };
     }
-    fn len(&self) -> usize {
+    fn node_count(&self) -> usize {
         Cluster::len(self)
     }
     fn is_up(&self, i: usize) -> bool {

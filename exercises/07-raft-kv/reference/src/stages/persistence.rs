@@ -51,10 +51,10 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 }
 
 fn restart_all(sim: &mut dyn Sim) {
-    for i in 0..sim.len() {
+    for i in 0..sim.node_count() {
         sim.crash(i);
     }
-    for i in 0..sim.len() {
+    for i in 0..sim.node_count() {
         sim.restart(i);
     }
 }
@@ -94,26 +94,26 @@ fn restart_keeps_state(sim: &mut dyn Sim) -> Result<(), String> {
 }
 
 fn churn(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len() as u64;
+    let n = sim.node_count() as u64;
     sim.set_unreliable(true);
     for round in 0..20u64 {
         let victim = sim.random(n) as usize;
         if sim.is_up(victim) {
-            let up = (0..sim.len()).filter(|&i| sim.is_up(i)).count();
+            let up = (0..sim.node_count()).filter(|&i| sim.is_up(i)).count();
             if up > 3 {
                 sim.crash(victim);
             }
         } else {
             sim.restart(victim);
         }
-        for i in 0..sim.len() {
+        for i in 0..sim.node_count() {
             sim.propose(i, json!(round * 100 + i as u64));
         }
         let pause = sim.random(300);
         sim.run_for(pause)?;
     }
     sim.set_unreliable(false);
-    for i in 0..sim.len() {
+    for i in 0..sim.node_count() {
         if !sim.is_up(i) {
             sim.restart(i);
         }
@@ -125,7 +125,7 @@ fn churn(sim: &mut dyn Sim) -> Result<(), String> {
 fn unreliable_agreement(sim: &mut dyn Sim) -> Result<(), String> {
     sim.set_unreliable(true);
     for k in 0..50u64 {
-        for i in 0..sim.len() {
+        for i in 0..sim.node_count() {
             sim.propose(i, json!(k * 10 + i as u64));
         }
         sim.run_for(10)?;
@@ -138,7 +138,7 @@ fn unreliable_agreement(sim: &mut dyn Sim) -> Result<(), String> {
 /// Proposes on whoever leads, then lets a short or long time pass.
 fn propose_and_wait(sim: &mut dyn Sim, command: u64) -> Result<Option<usize>, String> {
     let mut leader = None;
-    for i in 0..sim.len() {
+    for i in 0..sim.node_count() {
         if sim.propose(i, json!(command)).is_some() {
             leader = Some(i);
         }
@@ -153,7 +153,7 @@ fn propose_and_wait(sim: &mut dyn Sim, command: u64) -> Result<Option<usize>, St
 }
 
 fn figure_8(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len();
+    let n = sim.node_count();
     sim.one(json!(0), 1, true)?;
     let mut up = n;
     for k in 1..=120u64 {
@@ -181,7 +181,7 @@ fn figure_8(sim: &mut dyn Sim) -> Result<(), String> {
 }
 
 fn figure_8_unreliable(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len();
+    let n = sim.node_count();
     sim.one(json!(0), 1, true)?;
     sim.set_unreliable(true);
     for k in 1..=120u64 {

@@ -219,7 +219,7 @@ fn far_behind_follower(sim: &mut dyn Sim) -> Result<(), String> {
 }
 
 fn message_count(sim: &mut dyn Sim) -> Result<(), String> {
-    let n = sim.len() as u64;
+    let n = sim.node_count() as u64;
     'attempt: for attempt in 0..3 {
         let leader = sim.check_one_leader()?;
         let term = sim.state(leader).map(|s| s.0);
