@@ -7,22 +7,22 @@ use raft_kv_reference::stages::Stage;
 
 #[test]
 fn initial_election_3() {
-    support::run("initial_election_3", 50);
+    support::run("initial_election_3", 100);
 }
 
 #[test]
 fn initial_election_5() {
-    support::run("initial_election_5", 50);
+    support::run("initial_election_5", 100);
 }
 
 #[test]
 fn reelection() {
-    support::run("reelection", 50);
+    support::run("reelection", 100);
 }
 
 #[test]
 fn many_elections() {
-    support::run("many_elections", 50);
+    support::run("many_elections", 100);
 }
 
 #[test]

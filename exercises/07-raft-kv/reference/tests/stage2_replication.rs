@@ -7,37 +7,37 @@ use raft_kv_reference::stages::Stage;
 
 #[test]
 fn basic_agreement() {
-    support::run("basic_agreement", 50);
+    support::run("basic_agreement", 100);
 }
 
 #[test]
 fn follower_cut_off() {
-    support::run("follower_cut_off", 50);
+    support::run("follower_cut_off", 100);
 }
 
 #[test]
 fn no_commit_without_majority() {
-    support::run("no_commit_without_majority", 50);
+    support::run("no_commit_without_majority", 100);
 }
 
 #[test]
 fn concurrent_proposals() {
-    support::run("concurrent_proposals", 50);
+    support::run("concurrent_proposals", 100);
 }
 
 #[test]
 fn rejoin() {
-    support::run("rejoin", 50);
+    support::run("rejoin", 100);
 }
 
 #[test]
 fn far_behind_follower() {
-    support::run("far_behind_follower", 50);
+    support::run("far_behind_follower", 100);
 }
 
 #[test]
 fn message_count() {
-    support::run("message_count", 50);
+    support::run("message_count", 100);
 }
 
 #[test]

@@ -7,27 +7,27 @@ use raft_kv_reference::stages::Stage;
 
 #[test]
 fn restart_keeps_state() {
-    support::run("restart_keeps_state", 50);
+    support::run("restart_keeps_state", 100);
 }
 
 #[test]
 fn churn() {
-    support::run("churn", 50);
+    support::run("churn", 100);
 }
 
 #[test]
 fn unreliable_agreement() {
-    support::run("unreliable_agreement", 50);
+    support::run("unreliable_agreement", 100);
 }
 
 #[test]
 fn figure_8() {
-    support::run("figure_8", 50);
+    support::run("figure_8", 100);
 }
 
 #[test]
 fn figure_8_unreliable() {
-    support::run("figure_8_unreliable", 50);
+    support::run("figure_8_unreliable", 100);
 }
 
 #[test]
