@@ -94,7 +94,13 @@ fn main() {
         }
         let per = |m: u64| m as f64 / (commands * seeds) as f64;
         println!("{n} nodes, messages per committed command ({seeds} seeds x {commands}):");
-        println!("  one at a time (wait for all to apply): {:.1}", per(one_by_one));
-        println!("  a stream at 100 commands/s:            {:.1}", per(pipelined));
+        println!(
+            "  one at a time (wait for all to apply): {:.1}",
+            per(one_by_one)
+        );
+        println!(
+            "  a stream at 100 commands/s:            {:.1}",
+            per(pipelined)
+        );
     }
 }

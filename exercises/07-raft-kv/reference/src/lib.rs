@@ -8,7 +8,8 @@
 //! - [`stages`]: the graded scenarios, stage by stage, generic over the core:
 //!   [`stages::run_stage`] runs a stage against any factory of cores.
 //! - `raft` and `kv` (feature `solution`, on by default): the reference core and
-//!   the key-value state machine the node binary replicates.
+//!   the key-value state machine the node binary replicates; `server` (same
+//!   feature), the lin-kv node that wires them to the node library.
 //!
 //! The starter crate depends on this library without the `solution` feature, so it
 //! gets the interface and the tests but not the answers.
@@ -29,6 +30,8 @@ pub mod api;
 pub mod kv;
 #[cfg(feature = "solution")]
 pub mod raft;
+#[cfg(feature = "solution")]
+pub mod server;
 pub mod sim;
 pub mod stages;
 

@@ -1,0 +1,290 @@
+//! The reference lin-kv node: the Raft core of this crate, wired to the node
+//! library, replicating a key-value [`Store`]. The binary runs [`RaftKv`].
+//!
+//! - A timer ticks the core every 10 ms; peer messages (`type: "raft"`) are stepped
+//!   into it. After each call, what the core produced is flushed: its messages are
+//!   sent, its committed entries applied to the store.
+//! - A client's `read`, `write` or `cas` becomes a log entry on the leader (reads
+//!   too: a read served from the leader's memory could be stale if it was deposed
+//!   without knowing). The request is answered when its entry is applied.
+//! - A follower forwards requests to the leader it knows of (once; a forwarded
+//!   request is not forwarded again) and answers 11 (temporarily unavailable) when
+//!   it knows of none: the request certainly never entered the log.
+//! - A request whose entry is replaced by another leader's gets 11 too (its index
+//!   was committed with something else, so it never will be); one that is not
+//!   applied in time gets 0 (timeout), which is indefinite: it may still commit.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::kv::{Command, Store};
+use crate::raft::{Message, Raft};
+use crate::{NodeId, Persister, RaftCore, Setup, Timing};
+use maelstrom_node::{Context, Node, Request, RpcError, Storage};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+/// How often the core's clock advances.
+const TICK: Duration = Duration::from_millis(10);
+/// How long a client request waits for its entry to be applied. Upstream's client
+/// gives up after 1 s; past that nobody listens, so free the slot.
+const APPLY_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a follower waits for the leader's answer to a forwarded request.
+const FORWARD_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The key of the core's state in the node's durable storage.
+const STORAGE_KEY: &str = "raft";
+
+/// What the node handles: client requests and peer messages.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Msg {
+    Read {
+        key: Value,
+        #[serde(default)]
+        forwarded: bool,
+    },
+    Write {
+        key: Value,
+        value: Value,
+        #[serde(default)]
+        forwarded: bool,
+    },
+    Cas {
+        key: Value,
+        from: Value,
+        to: Value,
+        #[serde(default)]
+        forwarded: bool,
+    },
+    /// A message between Raft cores.
+    Raft { rpc: Message },
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Out<'a> {
+    ReadOk { value: &'a Value },
+    WriteOk,
+    CasOk,
+    Raft { rpc: &'a Message },
+}
+
+/// Keeps the core's durable state in the node library's storage, which survives a
+/// restart of the node.
+struct StoragePersister(Storage);
+
+impl Persister for StoragePersister {
+    fn save(&mut self, state: Value) {
+        if let Err(e) = self.0.put(STORAGE_KEY, &state) {
+            // Raft must not send a vote or an acknowledgement it could forget:
+            // without durable storage the only safe move is to stop.
+            eprintln!("raft-kv: cannot save durable state: {e:#}");
+            std::process::exit(1);
+        }
+    }
+
+    fn load(&self) -> Option<Value> {
+        self.0.get(STORAGE_KEY)
+    }
+}
+
+/// A client request waiting for its entry to be applied.
+struct Pending {
+    term: u64,
+    done: oneshot::Sender<Result<Value, RpcError>>,
+}
+
+struct Server {
+    core: Raft,
+    store: Store,
+    /// By log index.
+    pending: BTreeMap<u64, Pending>,
+}
+
+/// The lin-kv node.
+pub struct RaftKv {
+    ids: Vec<String>,
+    server: RefCell<Server>,
+}
+
+impl RaftKv {
+    fn index_of(&self, id: &str) -> Option<NodeId> {
+        self.ids.iter().position(|i| i == id)
+    }
+
+    /// Sends what the core produced and applies what it committed. Called after
+    /// every call into the core.
+    fn flush(&self, ctx: &Context) -> anyhow::Result<()> {
+        let (outbox, applied) = {
+            let mut s = self.server.borrow_mut();
+            (s.core.take_outbox(), s.core.take_applied())
+        };
+        for out in outbox {
+            ctx.send(&self.ids[out.to], &Out::Raft { rpc: &out.msg })?;
+        }
+        let mut s = self.server.borrow_mut();
+        for entry in applied {
+            let Some(command) = entry.command else {
+                continue; // a leader's no-op
+            };
+            let result = match serde_json::from_value::<Command>(command) {
+                Ok(cmd) => s.store.apply(&cmd),
+                Err(e) => Err(RpcError::crash(format!("bad command in the log: {e}"))),
+            };
+            if let Some(p) = s.pending.remove(&entry.index) {
+                let outcome = if p.term == entry.term {
+                    result
+                } else {
+                    Err(RpcError::temporarily_unavailable(
+                        "another leader's entry took this request's place in the log",
+                    ))
+                };
+                // The requester may have timed out and gone: nothing to do then.
+                let _ = p.done.send(outcome);
+            }
+        }
+        Ok(())
+    }
+
+    async fn client_request(
+        self: Rc<Self>,
+        ctx: Context,
+        req: Request<Msg>,
+        command: Command,
+        forwarded: bool,
+    ) -> anyhow::Result<()> {
+        let proposal = {
+            let mut s = self.server.borrow_mut();
+            s.core.propose(serde_json::to_value(&command)?)
+        };
+        let value = match proposal {
+            Ok(p) => {
+                let (done, rx) = oneshot::channel();
+                self.server
+                    .borrow_mut()
+                    .pending
+                    .insert(p.index, Pending { term: p.term, done });
+                self.flush(&ctx)?;
+                match tokio::time::timeout(APPLY_TIMEOUT, rx).await {
+                    Ok(Ok(result)) => result?,
+                    _ => {
+                        self.server.borrow_mut().pending.remove(&p.index);
+                        return Err(RpcError::timeout(format!(
+                            "entry {} of term {} not applied within {APPLY_TIMEOUT:?}; \
+                             it may still commit",
+                            p.index, p.term
+                        ))
+                        .into());
+                    }
+                }
+            }
+            Err(not_leader) => match not_leader.leader {
+                Some(leader) if !forwarded => {
+                    let body = req.raw.body.clone().with("forwarded", true);
+                    let reply = ctx
+                        .rpc_body(&self.ids[leader], body, FORWARD_TIMEOUT)
+                        .await?;
+                    ctx.reply_body(&req, reply.body);
+                    return Ok(());
+                }
+                _ => {
+                    return Err(RpcError::temporarily_unavailable(
+                        "not the leader, and no leader known",
+                    )
+                    .into())
+                }
+            },
+        };
+        let out = match command {
+            Command::Read { .. } => Out::ReadOk { value: &value },
+            Command::Write { .. } => Out::WriteOk,
+            Command::Cas { .. } => Out::CasOk,
+        };
+        ctx.reply(&req, &out)
+    }
+}
+
+impl Node for RaftKv {
+    type Msg = Msg;
+
+    fn from_init(ctx: &Context) -> anyhow::Result<Self> {
+        let ids = ctx.node_ids().to_vec();
+        let id = ids
+            .iter()
+            .position(|i| i == ctx.node_id())
+            .ok_or_else(|| anyhow::anyhow!("{} is not among node_ids", ctx.node_id()))?;
+        let seed: u64 = ctx.rng().random();
+        let core = Raft::new(Setup {
+            id,
+            cluster_size: ids.len(),
+            timing: Timing::default(),
+            rng: StdRng::seed_from_u64(seed),
+            persister: Box::new(StoragePersister(ctx.storage().clone())),
+        });
+        Ok(RaftKv {
+            ids,
+            server: RefCell::new(Server {
+                core,
+                store: Store::default(),
+                pending: BTreeMap::new(),
+            }),
+        })
+    }
+
+    fn start(self: &Rc<Self>, ctx: &Context) {
+        let node = self.clone();
+        let tick_ctx = ctx.clone();
+        ctx.every(TICK, move || {
+            let node = node.clone();
+            let ctx = tick_ctx.clone();
+            async move {
+                let now = ctx.now().as_millis() as u64;
+                node.server.borrow_mut().core.tick(now);
+                node.flush(&ctx)
+            }
+        });
+    }
+
+    async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
+        let (command, forwarded) = match &req.body {
+            Msg::Raft { rpc } => {
+                if let Some(from) = self.index_of(&req.src) {
+                    self.server.borrow_mut().core.step(from, rpc.clone());
+                    self.flush(&ctx)?;
+                }
+                return Ok(());
+            }
+            Msg::Read { key, forwarded } => (Command::Read { key: key.clone() }, *forwarded),
+            Msg::Write {
+                key,
+                value,
+                forwarded,
+            } => (
+                Command::Write {
+                    key: key.clone(),
+                    value: value.clone(),
+                },
+                *forwarded,
+            ),
+            Msg::Cas {
+                key,
+                from,
+                to,
+                forwarded,
+            } => (
+                Command::Cas {
+                    key: key.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                },
+                *forwarded,
+            ),
+        };
+        self.client_request(ctx, req, command, forwarded).await
+    }
+}
