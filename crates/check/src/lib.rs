@@ -34,6 +34,8 @@ pub mod budget;
 pub mod counter;
 pub mod echo;
 pub mod history;
+pub mod linearizable;
+pub mod porcupine;
 pub mod set_full;
 pub mod stats;
 pub mod unique_ids;

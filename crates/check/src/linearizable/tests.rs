@@ -1,0 +1,136 @@
+//! Unit tests with small literal histories.
+
+use super::*;
+use crate::history::OpType::{self, *};
+use serde_json::{json, Value};
+
+struct H(Vec<Op>);
+
+impl H {
+    fn new() -> Self {
+        H(Vec::new())
+    }
+    fn op(&mut self, kind: OpType, p: i64, f: &str, v: Value) -> &mut Self {
+        self.0.push(Op::new(self.0.len() as u64, kind, p, f, v));
+        self
+    }
+}
+
+fn run(h: &H, m: ModelKind) -> LinResult {
+    check(&h.0, m, &LinOpts::default())
+}
+
+#[test]
+fn sequential_register_is_linearizable() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "read", json!([0, null]))
+        .op(Ok, 0, "read", json!([0, null]))
+        .op(Invoke, 0, "write", json!([0, 1]))
+        .op(Ok, 0, "write", json!([0, 1]))
+        .op(Invoke, 1, "cas", json!([0, [1, 2]]))
+        .op(Ok, 1, "cas", json!([0, [1, 2]]))
+        .op(Invoke, 1, "read", json!([0, null]))
+        .op(Ok, 1, "read", json!([0, 2]));
+    let r = run(&h, ModelKind::CasRegister);
+    assert_eq!(r.valid, Validity::Valid, "{r:?}");
+    assert_eq!(r.key_count, 1);
+}
+
+#[test]
+fn concurrent_write_may_be_seen_either_way() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "write", json!(["k", 1]))
+        .op(Invoke, 1, "read", json!(["k", null]))
+        .op(Ok, 1, "read", json!(["k", 1]))
+        .op(Invoke, 2, "read", json!(["k", null]))
+        .op(Ok, 2, "read", json!(["k", null]));
+    // The second read returns after the first saw 1: not linearizable.
+    let r = run(&h, ModelKind::Register);
+    assert_eq!(r.valid, Validity::Invalid);
+    let e = r.results["k"].explanation.as_ref().unwrap();
+    assert_eq!(e.blocking_op.as_ref().unwrap().index, 3);
+    assert_eq!(r.failures, vec!["k".to_string()]);
+}
+
+#[test]
+fn info_write_may_never_happen() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "write", json!([0, 1]))
+        .op(Info, 0, "write", json!([0, 1]))
+        .op(Invoke, 1, "read", json!([0, null]))
+        .op(Ok, 1, "read", json!([0, null]))
+        .op(Invoke, 2, "read", json!([0, null]))
+        .op(Ok, 2, "read", json!([0, 1]));
+    assert_eq!(run(&h, ModelKind::CasRegister).valid, Validity::Valid);
+    // ... but not flip back.
+    h.op(Invoke, 3, "read", json!([0, null]))
+        .op(Ok, 3, "read", json!([0, null]));
+    assert_eq!(run(&h, ModelKind::CasRegister).valid, Validity::Invalid);
+}
+
+#[test]
+fn failed_ops_are_dropped_and_keys_are_independent() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "cas", json!([1, [3, 4]]))
+        .op(Fail, 0, "cas", json!([1, [3, 4]]))
+        .op(Invoke, 0, "write", json!([2, 7]))
+        .op(Ok, 0, "write", json!([2, 7]))
+        .op(Invoke, 1, "read", json!([1, null]))
+        .op(Ok, 1, "read", json!([1, null]))
+        .op(Invoke, 1, "read", json!([2, null]))
+        .op(Ok, 1, "read", json!([2, 8]));
+    let r = run(&h, ModelKind::CasRegister);
+    assert_eq!(r.valid, Validity::Invalid);
+    assert_eq!(r.results["1"].valid, Validity::Valid);
+    assert_eq!(r.failures, vec!["2".to_string()]);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["results"]["2"]["explanation"]["state"], json!(7));
+}
+
+#[test]
+fn kv_append() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "append", json!(["x", "a"]))
+        .op(Invoke, 1, "append", json!(["x", "b"]))
+        .op(Ok, 0, "append", json!(["x", "a"]))
+        .op(Ok, 1, "append", json!(["x", "b"]))
+        .op(Invoke, 0, "get", json!(["x", null]))
+        .op(Ok, 0, "get", json!(["x", "ba"]));
+    assert_eq!(run(&h, ModelKind::KvRegister).valid, Validity::Valid);
+    h.op(Invoke, 0, "put", json!(["x", "z"]))
+        .op(Ok, 0, "put", json!(["x", "z"]))
+        .op(Invoke, 0, "get", json!(["x", null]))
+        .op(Ok, 0, "get", json!(["x", "ba"]));
+    assert_eq!(run(&h, ModelKind::KvRegister).valid, Validity::Invalid);
+}
+
+#[test]
+fn malformed_history_is_unknown() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "read", json!(5))
+        .op(Ok, 0, "read", json!(5));
+    let r = run(&h, ModelKind::CasRegister);
+    assert_eq!(r.valid, Validity::Unknown);
+    assert!(r.reason.unwrap().contains("expected [key, value]"));
+    let mut h = H::new();
+    h.op(Invoke, 0, "cas", json!([0, [1, 2]]));
+    assert_eq!(run(&h, ModelKind::Register).valid, Validity::Unknown);
+}
+
+#[test]
+fn budget_exhaustion_is_unknown() {
+    // Many concurrent writes and one impossible read: exponential without memo
+    // help; a zero time budget must give up.
+    let mut h = H::new();
+    for p in 0..20 {
+        h.op(Invoke, p, "write", json!([0, p]));
+    }
+    h.op(Invoke, 99, "read", json!([0, null]))
+        .op(Ok, 99, "read", json!([0, 1000]));
+    let opts = LinOpts {
+        budget: Budget::with_time(std::time::Duration::ZERO),
+        ..LinOpts::default()
+    };
+    let r = check(&h.0, ModelKind::CasRegister, &opts);
+    assert_eq!(r.valid, Validity::Unknown, "{r:?}");
+}

@@ -1,0 +1,72 @@
+//! Every Porcupine benchmark history gets the verdict listed in EXPECTED.md.
+
+use maelstrom_check::linearizable::{check_partitions, LinOpts};
+use maelstrom_check::porcupine::{parse_etcd, parse_kv};
+use maelstrom_check::Validity;
+use std::path::PathBuf;
+
+fn data_dir() -> PathBuf {
+    let candidates = [
+        std::env::var_os("MAELSTROM_PORCUPINE_DATA").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/porcupine")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if c.join("EXPECTED.md").is_file() {
+            return c;
+        }
+    }
+    panic!(
+        "Porcupine data not found: set MAELSTROM_PORCUPINE_DATA or put shared/ beside the repo \
+         (expected <repo>/../shared/data/porcupine/EXPECTED.md)"
+    );
+}
+
+/// (file name, expected validity) rows of EXPECTED.md's tables.
+fn expected(dir: &std::path::Path) -> Vec<(String, Validity)> {
+    let text = std::fs::read_to_string(dir.join("EXPECTED.md")).expect("read EXPECTED.md");
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 3 || !(cells[1].ends_with(".log") || cells[1].ends_with(".txt")) {
+            continue;
+        }
+        let v = match cells[2] {
+            "linearizable" => Validity::Valid,
+            "NOT linearizable" => Validity::Invalid,
+            // The empty etcd_095 is trivially linearizable.
+            s if s.starts_with("untested") => Validity::Valid,
+            other => panic!("unexpected verdict {other:?} for {}", cells[1]),
+        };
+        rows.push((cells[1].to_string(), v));
+    }
+    rows
+}
+
+#[test]
+fn porcupine_verdicts_match() {
+    let dir = data_dir();
+    let rows = expected(&dir);
+    assert_eq!(
+        rows.len(),
+        109,
+        "EXPECTED.md should list 103 etcd and 6 kv files"
+    );
+    let opts = LinOpts {
+        stop_on_first_invalid: true,
+        ..LinOpts::default()
+    };
+    let mut wrong = Vec::new();
+    for (name, want) in rows {
+        let got = if name.ends_with(".log") {
+            let text = std::fs::read_to_string(dir.join("jepsen").join(&name)).expect("read log");
+            check_partitions(vec![parse_etcd(&text).expect("parse etcd")], &opts).valid
+        } else {
+            let text = std::fs::read_to_string(dir.join("kv").join(&name)).expect("read kv");
+            check_partitions(parse_kv(&text).expect("parse kv"), &opts).valid
+        };
+        if got != want {
+            wrong.push(format!("{name}: expected {want:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "wrong verdicts:\n{}", wrong.join("\n"));
+}
