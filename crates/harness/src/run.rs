@@ -202,8 +202,7 @@ async fn drive(
         p.abort();
         progress::finish();
     }
-    let final_ops = workload.final_ops();
-    if !final_ops.is_empty() {
+    if let Some(phase) = workload.final_phase(cfg.concurrency) {
         if cfg.nemesis_partition {
             nemesis::heal(net, history);
         }
@@ -211,7 +210,7 @@ async fn drive(
             eprintln!("Waiting for recovery...");
         }
         tokio::time::sleep(cfg.recovery_wait).await;
-        final_phase(&env, workers, &final_ops).await;
+        final_phase(&env, workers, phase).await;
     } else if cfg.nemesis_partition {
         nemesis::heal(net, history);
     }

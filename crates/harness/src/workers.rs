@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use crate::client::{Client, ClientIds};
 use crate::history::{Completion, History, Invocation};
 use crate::net::Net;
-use crate::workload::{Generator, InvokeCtx, Workload};
+use crate::workload::{FinalPhase, GenCtx, Generator, InvokeCtx, Workload};
 
 /// What workers share.
 #[derive(Clone)]
@@ -53,8 +53,19 @@ impl Worker {
         }
     }
 
+    /// The worker thread, `0..concurrency` (process numbers keep it modulo
+    /// the concurrency).
+    pub fn thread(&self, concurrency: usize) -> usize {
+        self.process.rem_euclid(concurrency as i64) as usize
+    }
+
     /// Runs one operation, recording its invocation and completion.
-    pub async fn perform(mut self, env: &WorkerEnv, op: Invocation) -> Self {
+    pub async fn perform(self, env: &WorkerEnv, op: Invocation) -> Self {
+        self.perform_seen(env, op).await.0
+    }
+
+    /// Runs one operation and also returns how it ended.
+    pub async fn perform_seen(mut self, env: &WorkerEnv, op: Invocation) -> (Self, Completion) {
         env.history.invoke(self.process, &op);
         let ctx = InvokeCtx {
             node: &self.node,
@@ -69,7 +80,7 @@ impl Worker {
                 old.close();
             }
         }
-        self
+        (self, completion)
     }
 }
 
@@ -93,7 +104,8 @@ pub async fn main_phase(
         tokio::time::sleep_until(until).await;
     } else {
         let mean_gap = 1.0 / rate;
-        let mut next_at = Instant::now();
+        let start = Instant::now();
+        let mut next_at = start;
         loop {
             next_at += Duration::from_secs_f64(mean_gap * 2.0 * rng.random::<f64>());
             if next_at >= until {
@@ -101,10 +113,17 @@ pub async fn main_phase(
             }
             tokio::time::sleep_until(next_at).await;
             let worker = tokio::select! {
+                // Biased: tokio's unbiased select draws from an rng we cannot seed.
+                biased;
                 w = free_rx.recv() => match w { Some(w) => w, None => break },
                 _ = tokio::time::sleep_until(until) => break,
             };
-            let Some(op) = gen.next(rng) else {
+            let ctx = GenCtx {
+                thread: worker.thread(env.concurrency),
+                process: worker.process,
+                elapsed: Instant::now() - start,
+            };
+            let Some(op) = gen.next(rng, &ctx) else {
                 let _ = free_tx.send(worker);
                 break;
             };
@@ -126,15 +145,31 @@ pub async fn main_phase(
     back
 }
 
-/// Every worker runs the final ops concurrently; returns when all are done.
-pub async fn final_phase(env: &WorkerEnv, workers: Vec<Worker>, ops: &[Invocation]) -> Vec<Worker> {
+/// Every worker runs its part of the final phase concurrently; returns when
+/// all are done. No op starts after the phase's time limit; ops in flight then
+/// complete normally.
+pub async fn final_phase(env: &WorkerEnv, workers: Vec<Worker>, phase: FinalPhase) -> Vec<Worker> {
+    let deadline = phase.time_limit.map(|t| Instant::now() + t);
+    let mut gens: Vec<Option<Box<dyn crate::workload::FinalGen>>> =
+        phase.workers.into_iter().map(Some).collect();
     let handles: Vec<_> = workers
         .into_iter()
         .map(|mut w| {
-            let (env, ops) = (env.clone(), ops.to_vec());
+            let env = env.clone();
+            let gen = gens
+                .get_mut(w.thread(env.concurrency))
+                .and_then(Option::take);
             tokio::task::spawn_local(async move {
-                for op in ops {
-                    w = w.perform(&env, op).await;
+                let Some(mut gen) = gen else { return w };
+                while let Some((pause, op)) = gen.next() {
+                    let at = Instant::now() + pause;
+                    if deadline.is_some_and(|d| at >= d) {
+                        break;
+                    }
+                    tokio::time::sleep_until(at).await;
+                    let (back, completion) = w.perform_seen(&env, op.clone()).await;
+                    w = back;
+                    gen.observe(&op, &completion);
                 }
                 w
             })

@@ -7,7 +7,9 @@ use rand::rngs::StdRng;
 use serde_json::{json, Value};
 
 use super::topology::neighbours;
-use super::{call, coin, CheckOutput, ErrorMapping, Generator, InvokeCtx, LocalFuture, Workload};
+use super::{
+    call, coin, CheckOutput, ErrorMapping, GenCtx, Generator, InvokeCtx, LocalFuture, Workload,
+};
 use crate::client::Client;
 use crate::config::Topology;
 use crate::history::{Completion, Invocation};
@@ -42,7 +44,7 @@ impl SetGen {
 }
 
 impl Generator for SetGen {
-    fn next(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+    fn next(&mut self, rng: &mut StdRng, _ctx: &GenCtx) -> Option<Invocation> {
         if coin(rng) {
             let v = self.next_value;
             self.next_value += 1;

@@ -7,7 +7,9 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::{json, Value};
 
-use super::{call, coin, CheckOutput, ErrorMapping, Generator, InvokeCtx, LocalFuture, Workload};
+use super::{
+    call, coin, CheckOutput, ErrorMapping, GenCtx, Generator, InvokeCtx, LocalFuture, Workload,
+};
 use crate::client::Client;
 use crate::history::{Completion, Invocation};
 
@@ -40,7 +42,7 @@ struct CounterGen {
 }
 
 impl Generator for CounterGen {
-    fn next(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+    fn next(&mut self, rng: &mut StdRng, _ctx: &GenCtx) -> Option<Invocation> {
         loop {
             if !coin(rng) {
                 return Some(Invocation::new("read", Value::Null));

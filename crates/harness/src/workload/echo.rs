@@ -8,7 +8,8 @@ use rand::Rng;
 use serde_json::json;
 
 use super::{
-    body_value, call, CheckOutput, ErrorMapping, Generator, InvokeCtx, LocalFuture, Workload,
+    body_value, call, CheckOutput, ErrorMapping, GenCtx, Generator, InvokeCtx, LocalFuture,
+    Workload,
 };
 use crate::client::Client;
 use crate::history::{Completion, Invocation};
@@ -19,7 +20,7 @@ pub struct Echo;
 struct EchoGen;
 
 impl Generator for EchoGen {
-    fn next(&mut self, rng: &mut StdRng) -> Option<Invocation> {
+    fn next(&mut self, rng: &mut StdRng, _ctx: &GenCtx) -> Option<Invocation> {
         let n: u32 = rng.random_range(0..128);
         Some(Invocation::new("echo", json!(format!("Please echo {n}"))))
     }

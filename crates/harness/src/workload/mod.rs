@@ -8,6 +8,8 @@ mod broadcast;
 mod counter;
 mod echo;
 mod g_set;
+mod kafka;
+mod lin_kv;
 pub mod topology;
 mod unique_ids;
 
@@ -29,10 +31,49 @@ use crate::history::{Completion, Invocation};
 /// A boxed, non-`Send` future: the harness runs on one thread.
 pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// What a generator knows about the worker asking for an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenCtx {
+    /// The worker thread, `0..concurrency`.
+    pub thread: usize,
+    /// The worker's current process number.
+    pub process: i64,
+    /// Time since the main phase started.
+    pub elapsed: Duration,
+}
+
 /// Produces a workload's operations.
 pub trait Generator {
-    /// The next main-phase operation, or `None` when the workload has no more.
-    fn next(&mut self, rng: &mut StdRng) -> Option<Invocation>;
+    /// The next main-phase operation for the worker described by `ctx`, or
+    /// `None` when the workload has no more.
+    fn next(&mut self, rng: &mut StdRng, ctx: &GenCtx) -> Option<Invocation>;
+}
+
+/// One worker's final phase, decided op by op (kafka polls until it has caught
+/// up, so a fixed list is not enough).
+pub trait FinalGen {
+    /// The pause before the next op and the op, or `None` when this worker is done.
+    fn next(&mut self) -> Option<(Duration, Invocation)>;
+    /// Sees how this worker's last op ended.
+    fn observe(&mut self, _op: &Invocation, _completion: &Completion) {}
+}
+
+/// A workload's final phase: one [`FinalGen`] per worker thread, and a limit
+/// after which no new op starts (ops in flight complete).
+pub struct FinalPhase {
+    /// Indexed by worker thread.
+    pub workers: Vec<Box<dyn FinalGen>>,
+    /// How long the phase may start new ops.
+    pub time_limit: Option<Duration>,
+}
+
+/// The same fixed ops for every worker: most workloads' final reads.
+struct Script(std::collections::VecDeque<Invocation>);
+
+impl FinalGen for Script {
+    fn next(&mut self) -> Option<(Duration, Invocation)> {
+        self.0.pop_front().map(|op| (Duration::ZERO, op))
+    }
 }
 
 /// Where and how a client operation runs.
@@ -76,6 +117,22 @@ pub trait Workload {
     fn final_ops(&self) -> Vec<Invocation> {
         Vec::new()
     }
+    /// The final phase for `concurrency` workers, built once the main phase
+    /// is over; `None` when the workload has none. By default every worker
+    /// runs [`Workload::final_ops`].
+    fn final_phase(&self, concurrency: usize) -> Option<FinalPhase> {
+        let ops = self.final_ops();
+        if ops.is_empty() {
+            return None;
+        }
+        let workers = (0..concurrency)
+            .map(|_| Box::new(Script(ops.iter().cloned().collect())) as Box<dyn FinalGen>)
+            .collect();
+        Some(FinalPhase {
+            workers,
+            time_limit: None,
+        })
+    }
     /// A request to send to each node during setup (broadcast's `topology`).
     fn setup_request(&self, _node: &str, _nodes: &[String]) -> Option<Body> {
         None
@@ -100,7 +157,9 @@ pub fn by_name(name: &str, cfg: &TestConfig) -> Result<Box<dyn Workload>, String
         "g-set" => Box::new(g_set::GSet),
         "g-counter" => Box::new(counter::Counter::grow_only()),
         "pn-counter" => Box::new(counter::Counter::pn()),
-        "lin-kv" | "kafka" | "txn-list-append" | "txn-rw-register" => {
+        "lin-kv" => Box::new(lin_kv::LinKv::new(cfg)?),
+        "kafka" => Box::new(kafka::Kafka::new(cfg)),
+        "txn-list-append" | "txn-rw-register" => {
             return Err(format!(
                 "the {name} workload is not supported yet by this harness"
             ))

@@ -6,7 +6,7 @@ use maelstrom_proto::Body;
 use rand::rngs::StdRng;
 use serde_json::Value;
 
-use super::{call, CheckOutput, ErrorMapping, Generator, InvokeCtx, LocalFuture, Workload};
+use super::{call, CheckOutput, ErrorMapping, GenCtx, Generator, InvokeCtx, LocalFuture, Workload};
 use crate::client::Client;
 use crate::history::{Completion, Invocation};
 
@@ -16,7 +16,7 @@ pub struct UniqueIds;
 struct GenerateGen;
 
 impl Generator for GenerateGen {
-    fn next(&mut self, _rng: &mut StdRng) -> Option<Invocation> {
+    fn next(&mut self, _rng: &mut StdRng, _ctx: &GenCtx) -> Option<Invocation> {
         Some(Invocation::new("generate", Value::Null))
     }
 }
