@@ -34,6 +34,7 @@ pub mod budget;
 pub mod counter;
 pub mod echo;
 pub mod history;
+pub mod kafka;
 pub mod linearizable;
 pub mod porcupine;
 pub mod set_full;
