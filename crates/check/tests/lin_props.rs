@@ -96,7 +96,7 @@ fn execute(steps: &[Step]) -> Vec<Done> {
                     arg: json!([s.a, s.b]),
                     result: Some(json!([s.a, s.b])),
                     call,
-                    ret: (ok || !s.info).then_some(ret),
+                    ret: (!ok || !s.info).then_some(ret),
                     fail: !ok,
                     after: ok.then_some(s.b),
                 }
