@@ -90,6 +90,8 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         faults: faults_tx,
         log_dir: dir.as_ref().map(TestDir::node_logs),
         log_stderr: cfg.log_stderr,
+        seed: cfg.seed,
+        storage: Default::default(),
     };
     // Register every node before starting any, so early sends find their peers.
     for id in &cfg.nodes {
@@ -104,6 +106,8 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         drive(&cfg, &net, &history, workload.clone()).await
     };
     let result = tokio::select! {
+        // Biased: tokio's unbiased select draws from an rng we cannot seed.
+        biased;
         r = body => r,
         Some(fault) = faults_rx.recv() => Err(fault),
     };

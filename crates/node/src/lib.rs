@@ -60,6 +60,7 @@ mod dispatch;
 pub mod host;
 mod kv;
 mod node;
+pub mod sim;
 mod storage;
 mod tasks;
 
@@ -74,8 +75,10 @@ pub use storage::{Storage, StorageBackend};
 /// Runs node `N` as a process: JSON lines on stdin and stdout, logs on stderr.
 ///
 /// Returns when stdin closes and the handlers in flight have finished (or after a
-/// grace period). This is what a node binary's `main` calls.
+/// grace period). This is what a node binary's `main` calls. Started by
+/// `maelstrom test --sim`, it runs the whole test in-process instead (see [`sim`]).
 pub fn run<N: Node>() -> anyhow::Result<()> {
+    sim::take_over_if_asked::<N>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;

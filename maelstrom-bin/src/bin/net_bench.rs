@@ -85,6 +85,8 @@ async fn scenario(nodes: usize, tokens: usize, latency: Duration, secs: f64) -> 
         faults,
         log_dir: None,
         log_stderr: false,
+        seed: 0,
+        storage: Default::default(),
     };
     let delays = Rc::new(std::cell::RefCell::new(Vec::new()));
     let origin = Instant::now();

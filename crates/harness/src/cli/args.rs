@@ -1,10 +1,10 @@
-//! Command-line parsing, with upstream's flags and defaults.
+//! `maelstrom test`'s arguments, with upstream's flags and defaults.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::{parse_availability, LatencyDist, NodeProgram, TestConfig, Topology};
 use clap::{Args, Parser, Subcommand};
-use maelstrom_harness::{parse_availability, LatencyDist, NodeProgram, TestConfig, Topology};
 
 /// A JVM-free, drop-in replacement for Jepsen's Maelstrom.
 #[derive(Debug, Parser)]
@@ -103,6 +103,14 @@ pub struct TestArgs {
     /// Seed for every random choice of the harness (default: random).
     #[arg(long = "seed", value_name = "SEED")]
     pub seed: Option<u64>,
+    /// Run the nodes in-process on virtual time (the --bin must be built with
+    /// maelstrom-node): fast, and the same --seed replays the run exactly.
+    #[arg(long = "sim")]
+    pub sim: bool,
+    /// With --sim: run many seeds on every core and list the failing ones. A
+    /// count N (seeds 0..N) or a range A..B.
+    #[arg(long = "seeds", value_name = "N|A..B")]
+    pub seeds: Option<String>,
     /// Directory holding the store.
     #[arg(long = "store", value_name = "DIR", default_value = "store")]
     pub store: PathBuf,
@@ -233,7 +241,7 @@ impl TestArgs {
         cfg.recovery_wait = secs(self.recovery_wait, "--recovery-wait")?;
         cfg.init_timeout = secs(self.init_timeout, "--init-timeout")?;
         // Unknown (or not yet supported) workloads are argument errors, before any node starts.
-        maelstrom_harness::workload::by_name(&cfg.workload, &cfg)?;
+        crate::workload::by_name(&cfg.workload, &cfg)?;
         if self.workload == "lin-kv" && !cfg.concurrency.is_multiple_of(2 * cfg.nodes.len()) {
             return Err(format!(
                 "The lin-kv workload runs each key with 2n threads ({}), so --concurrency ({}) must be a \

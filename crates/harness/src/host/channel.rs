@@ -6,6 +6,7 @@ use std::rc::Rc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::stderr::StderrTail;
 use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost};
 use crate::error::HarnessError;
 
@@ -21,10 +22,14 @@ impl ChannelHost {
     pub fn start(id: &str, factory: &dyn NodeFactory, env: HostEnv) -> Self {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+        let log = node_log(id, &env);
         let node = factory.start(NodeChannels {
             id: id.to_string(),
             inbox: in_rx,
             outbox: out_tx,
+            seed: env.seed,
+            storage: env.durable_store(id),
+            log,
         });
         let stopping = Rc::new(Cell::new(false));
         let deliver = {
@@ -91,4 +96,21 @@ impl Drop for ChannelHost {
             t.abort();
         }
     }
+}
+
+/// The log of an in-process node: the same file and mirroring as a process's
+/// stderr. A restarted node appends to the log of its previous life.
+fn node_log(id: &str, env: &HostEnv) -> Rc<dyn Fn(&str)> {
+    let path = env.log_dir.as_ref().map(|d| d.join(format!("{id}.log")));
+    let tail = StderrTail::new(path.clone());
+    let file = path.and_then(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+    });
+    let file = std::cell::RefCell::new(file);
+    let (id, mirror) = (id.to_string(), env.log_stderr);
+    Rc::new(move |line: &str| tail.push(&id, line, &mut file.borrow_mut(), mirror))
 }

@@ -13,9 +13,12 @@ mod channel;
 mod process;
 mod stderr;
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use maelstrom_proto::Envelope;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -38,9 +41,8 @@ pub trait NodeHost {
     fn kill(&mut self) -> HostFuture<'_>;
 }
 
-/// The two ends an in-process node gets: envelopes for it, and a sender for
-/// what it sends.
-#[derive(Debug)]
+/// What an in-process node gets: envelopes for it, a sender for what it sends,
+/// its seed, its durable storage and its log.
 pub struct NodeChannels {
     /// The node's id.
     pub id: String,
@@ -48,7 +50,17 @@ pub struct NodeChannels {
     pub inbox: UnboundedReceiver<Envelope>,
     /// Messages the node sends.
     pub outbox: UnboundedSender<Envelope>,
+    /// The test's seed; the node derives its own rng stream from it.
+    pub seed: u64,
+    /// The node's durable storage: the same map across restarts of the node.
+    pub storage: DurableStore,
+    /// The node's log (stderr, for a process): to its log file, mirrored with
+    /// `--log-stderr`.
+    pub log: Rc<dyn Fn(&str)>,
 }
+
+/// One node's durable state, as JSON values by key.
+pub type DurableStore = Rc<RefCell<BTreeMap<String, serde_json::Value>>>;
 
 /// Starts in-process nodes.
 pub trait NodeFactory {
@@ -68,6 +80,21 @@ pub struct HostEnv {
     pub log_dir: Option<PathBuf>,
     /// Mirror node stderr to the harness's stderr.
     pub log_stderr: bool,
+    /// The test's seed, handed to in-process nodes.
+    pub seed: u64,
+    /// Durable storage of in-process nodes by id, kept across their restarts.
+    pub storage: Rc<RefCell<BTreeMap<String, DurableStore>>>,
+}
+
+impl HostEnv {
+    /// Node `id`'s durable storage, created empty on first use.
+    pub fn durable_store(&self, id: &str) -> DurableStore {
+        self.storage
+            .borrow_mut()
+            .entry(id.to_string())
+            .or_default()
+            .clone()
+    }
 }
 
 /// Starts the host for node `id` running `program`.

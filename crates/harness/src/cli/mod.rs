@@ -1,0 +1,129 @@
+//! The `maelstrom` command line: `maelstrom test`, as processes or in simulation.
+//!
+//! It lives in the harness (not in the binary) because a node binary built with
+//! `maelstrom-node` runs it too: `maelstrom test --sim --bin PATH` checks that PATH
+//! is such a binary and runs it with the test's arguments in `MAELSTROM_SIM_ARGS`;
+//! the node library then calls [`main`] with its own nodes as [`LibraryNodes`], and
+//! the whole test runs inside that one process on virtual time.
+
+mod args;
+mod report;
+mod sim;
+
+use std::rc::Rc;
+
+use clap::Parser;
+
+use crate::host::NodeFactory;
+use crate::{rng, HarnessError, Outcome, TestConfig, Validity};
+pub use args::{check_unicode_dashes, parse_concurrency, Cli, Command, TestArgs};
+pub use sim::{SIM_ARGS_ENV, SIM_PROBE_ENV, SIM_PROBE_REPLY};
+
+/// Exit code for bad arguments, as upstream.
+pub const EXIT_BAD_ARGS: i32 = 254;
+/// Exit code when the test itself broke, as upstream.
+pub const EXIT_CRASH: i32 = 255;
+
+/// Builds the in-process nodes of a library binary. A plain function (not a
+/// closure) so seed sweeps can call it on every thread.
+pub type LibraryNodes = fn() -> Rc<dyn NodeFactory>;
+
+/// Runs the command line `argv` (program name first) and returns the exit code.
+/// `library` is `Some` when called from inside a node binary in simulation.
+pub fn main(argv: Vec<String>, library: Option<LibraryNodes>) -> i32 {
+    if let Err(msg) = check_unicode_dashes(&argv) {
+        eprintln!("{msg}");
+        return EXIT_BAD_ARGS;
+    }
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_BAD_ARGS } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Test(args) => test_command(&args, &argv, library),
+    }
+}
+
+fn test_command(args: &TestArgs, argv: &[String], library: Option<LibraryNodes>) -> i32 {
+    if args.seeds.is_some() && !args.sim {
+        eprintln!(
+            "--seeds runs many simulated tests: add --sim (and a --bin built with maelstrom-node)"
+        );
+        return EXIT_BAD_ARGS;
+    }
+    match (args.sim, library) {
+        (true, None) => sim::run_in_node_binary(args, argv),
+        (true, Some(nodes)) => sim::test(args, argv, nodes),
+        (false, _) => process_test(args),
+    }
+}
+
+/// Upstream's mode: every node a child process, on the real clock.
+fn process_test(args: &TestArgs) -> i32 {
+    let seed = args.seed.unwrap_or_else(rng::random_seed);
+    let cfg = match args.to_config(seed) {
+        Ok(cfg) => cfg,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    for i in 0..args.test_count.max(1) {
+        // Each further test gets its own seed, derived from the first.
+        let mut cfg = cfg.clone();
+        cfg.seed = seed.wrapping_add(u64::from(i));
+        announce(&cfg, i, args.test_count);
+        match run_interruptible(cfg) {
+            Ok(Some(outcome)) => {
+                report::summary(&outcome);
+                if outcome.valid != Validity::Valid {
+                    return outcome.valid.exit_code();
+                }
+            }
+            Ok(None) => {
+                eprintln!("Interrupted; every node has been stopped.");
+                return 130;
+            }
+            Err(e) => return report::crash(&e),
+        }
+    }
+    0
+}
+
+fn announce(cfg: &TestConfig, i: u32, count: u32) {
+    eprintln!(
+        "Running {} test {}/{} with seed {} ({} nodes, --time-limit {}, --rate {})",
+        cfg.workload,
+        i + 1,
+        count.max(1),
+        cfg.seed,
+        cfg.nodes.len(),
+        cfg.time_limit.as_secs_f64(),
+        cfg.rate
+    );
+}
+
+/// Runs one test; `Ok(None)` on Ctrl-C. The runtime (and with it every node
+/// process, killed on drop) is gone when this returns.
+fn run_interruptible(cfg: TestConfig) -> Result<Option<Outcome>, HarnessError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
+    let local = tokio::task::LocalSet::new();
+    let r = local.block_on(&rt, async {
+        tokio::select! {
+            biased;
+            r = crate::run(cfg) => r.map(Some),
+            _ = tokio::signal::ctrl_c() => Ok(None),
+        }
+    });
+    // Dropping the LocalSet drops every task, and with them the child handles
+    // (kill_on_drop); the runtime's drop reaps them.
+    drop(local);
+    drop(rt);
+    r
+}

@@ -1,0 +1,45 @@
+//! What the terminal shows at the end of a test.
+
+use crate::{HarnessError, Outcome, Validity};
+
+use super::EXIT_CRASH;
+
+/// Prints results.json, a summary and upstream's closing line.
+pub fn summary(outcome: &Outcome) {
+    let r = &outcome.results;
+    println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+    let stats = &r["stats"];
+    println!();
+    println!(
+        "Ops: {} completed, {} ok, {} info, {} fail. Seed: {}.",
+        stats["count"], stats["ok-count"], stats["info-count"], stats["fail-count"], r["seed"]
+    );
+    if let Some(dir) = &outcome.store_dir {
+        println!(
+            "Results, history, message journal and node logs: {}",
+            dir.display()
+        );
+    }
+    for (section, v) in r.as_object().into_iter().flatten() {
+        if v.get("valid") == Some(&serde_json::Value::Bool(false)) {
+            println!("Invalid section: {section}");
+        }
+    }
+    println!();
+    println!("{}", closing_line(outcome.valid));
+}
+
+/// Upstream's last line for a verdict.
+pub fn closing_line(valid: Validity) -> &'static str {
+    match valid {
+        Validity::Valid => "Everything looks good! ヽ(‘ー`)ノ",
+        Validity::Invalid => "Analysis invalid! (ﾉಥ益ಥ）ﾉ ┻━┻",
+        Validity::Unknown => "Errors occurred during analysis, but no anomalies found. ಠ~ಠ",
+    }
+}
+
+/// Prints a harness error as upstream does and returns the crash exit code.
+pub fn crash(e: &HarnessError) -> i32 {
+    eprintln!("Oh jeez, I'm sorry, Maelstrom broke. Here's why:\n\n{e}");
+    EXIT_CRASH
+}

@@ -1,0 +1,151 @@
+//! Library nodes inside the harness: deterministic simulation on virtual time.
+//!
+//! Two ways in:
+//!
+//! - `maelstrom test --sim --bin PATH --seed N ...`: the `maelstrom` binary asks
+//!   PATH whether it is built with this library and runs it with the test's
+//!   arguments; [`crate::run`] notices and runs the whole test in-process (see
+//!   [`maelstrom_harness::cli`]).
+//! - From Rust, in the node's own crate: [`config`] gives a
+//!   [`TestConfig`] with upstream's defaults and these nodes, and [`run`] runs it
+//!   on a paused clock:
+//!
+//! ```no_run
+//! # use maelstrom_node::{Context, Node, Request};
+//! # use std::rc::Rc;
+//! # #[derive(serde::Deserialize)] #[serde(tag = "type")] enum Msg {}
+//! # struct MyNode;
+//! # impl Node for MyNode {
+//! #     type Msg = Msg;
+//! #     fn from_init(_: &Context) -> anyhow::Result<Self> { Ok(MyNode) }
+//! #     async fn handle(self: Rc<Self>, _: Context, r: Request<Msg>) -> anyhow::Result<()> { match r.body {} }
+//! # }
+//! use maelstrom_node::sim;
+//! use std::time::Duration;
+//!
+//! for seed in 0..100 {
+//!     let mut cfg = sim::config::<MyNode>("broadcast");
+//!     cfg.seed = seed;
+//!     cfg.time_limit = Duration::from_secs(20);
+//!     cfg.rate = 10.0;
+//!     let outcome = sim::run(cfg).expect("the test ran");
+//!     assert_eq!(outcome.valid, sim::Validity::Valid, "seed {seed}");
+//! }
+//! ```
+//!
+//! Every node runs on the harness's thread, its rng seeded from the test's seed,
+//! its clock the harness's paused tokio clock, its durable storage kept by the
+//! harness across crashes and restarts.
+
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+pub use maelstrom_harness::host::{NodeChannels, NodeFactory};
+pub use maelstrom_harness::{HarnessError, NodeProgram, Outcome, TestConfig, Validity};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::{serve, Host, Inbound, Node, StorageBackend, INBOX_CAPACITY};
+
+/// Starts nodes of type `N` in-process, each served by the library as a process
+/// would be.
+pub struct LibraryNodes<N>(PhantomData<N>);
+
+impl<N> Default for LibraryNodes<N> {
+    fn default() -> Self {
+        LibraryNodes(PhantomData)
+    }
+}
+
+impl<N: Node> NodeFactory for LibraryNodes<N> {
+    fn start(&self, channels: NodeChannels) -> JoinHandle<()> {
+        let NodeChannels {
+            id,
+            mut inbox,
+            outbox,
+            seed,
+            storage,
+            log,
+        } = channels;
+        // The harness's inbox is unbounded and the library's is bounded (for
+        // backpressure on stdin), so a pump moves envelopes across.
+        let (in_tx, in_rx) = mpsc::channel(INBOX_CAPACITY);
+        let host = Host {
+            inbox: in_rx,
+            outbox,
+            seed,
+            storage: StorageBackend::Memory(storage),
+            log: log.clone(),
+        };
+        tokio::task::spawn_local(async move {
+            let pump = async move {
+                while let Some(env) = inbox.recv().await {
+                    if in_tx.send(Inbound::Message(env)).await.is_err() {
+                        return;
+                    }
+                }
+            };
+            // One task for both, so that aborting it (a crash) stops the node,
+            // whose own tasks stop when `serve`'s future is dropped.
+            tokio::select! {
+                biased;
+                result = serve::<N>(host) => {
+                    if let Err(e) = result {
+                        log(&format!("node {id} stopped: {e:#}"));
+                    }
+                }
+                () = pump => {}
+            }
+        })
+    }
+}
+
+fn library_nodes<N: Node>() -> Rc<dyn NodeFactory> {
+    Rc::new(LibraryNodes::<N>::default())
+}
+
+/// Upstream's defaults for `workload`, with nodes of type `N`, no store on disk,
+/// and the settings a paused clock needs.
+pub fn config<N: Node>(workload: &str) -> TestConfig {
+    let mut cfg = TestConfig::new(workload, NodeProgram::InProcess(library_nodes::<N>()));
+    cfg.store_root = None;
+    cfg.progress = false;
+    cfg.precise_delivery = false;
+    cfg
+}
+
+/// Runs a test on a fresh single-threaded runtime whose clock is paused: virtual
+/// time jumps ahead whenever every task waits, so a 60 s test takes well under a
+/// second, and the same config (seed included) gives the same run.
+pub fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, maelstrom_harness::run(cfg))
+}
+
+/// If this process was started by `maelstrom test --sim` (or its probe), does
+/// what was asked and exits; otherwise returns.
+pub(crate) fn take_over_if_asked<N: Node>() {
+    if std::env::var_os(maelstrom_harness::cli::SIM_PROBE_ENV).is_some() {
+        println!("{}", maelstrom_harness::cli::SIM_PROBE_REPLY);
+        std::process::exit(0);
+    }
+    let Some(args) = std::env::var_os(maelstrom_harness::cli::SIM_ARGS_ENV) else {
+        return;
+    };
+    let argv: Vec<String> = match serde_json::from_str(&args.to_string_lossy()) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!(
+                "{} is not a JSON array of arguments: {e}",
+                maelstrom_harness::cli::SIM_ARGS_ENV
+            );
+            std::process::exit(maelstrom_harness::cli::EXIT_BAD_ARGS);
+        }
+    };
+    std::process::exit(maelstrom_harness::cli::main(argv, Some(library_nodes::<N>)));
+}
