@@ -4,6 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Mutex;
 
 use common::*;
 
@@ -310,7 +311,21 @@ main(handle)
 fn bad_arguments_exit_254_with_a_clear_message() {
     let dir = scratch("cli-args-bad");
     node(&dir, "echo.py", ECHO);
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &[
+                "test",
+                "-w",
+                "lin-kv",
+                "--bin",
+                "echo.py",
+                "--node-count",
+                "3",
+                "--concurrency",
+                "1n",
+            ],
+            "--concurrency 2n",
+        ),
         (
             &["test", "-w", "echo"],
             "Expected a --bin PATH_TO_BINARY to test",
@@ -401,22 +416,43 @@ fn help_exits_zero() {
     }
 }
 
-/// The echo reference solution, when the workspace build produced it.
-fn echo_reference() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
-    let bin = profile_dir.join("echo-reference");
-    bin.exists().then_some(bin)
+/// Serialises the nested cargo builds of this test binary's threads.
+static BUILD_LOCK: Mutex<()> = Mutex::new(());
+
+/// The echo reference solution, built on demand with the cargo running the
+/// tests, so that this test never skips. (maelstrom-bin cannot depend on the
+/// root package's `built_binary`, which does the same.)
+fn echo_reference() -> PathBuf {
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "echo-reference",
+            "--bin",
+            "echo-reference",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p echo-reference failed");
+    // This test binary is target/<profile>/deps/cli-<hash>; the build above
+    // used the same target directory, debug profile.
+    let exe = std::env::current_exe().expect("test binary path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("test binary inside a target dir");
+    let bin = target.join("debug").join("echo-reference");
+    assert!(bin.exists(), "{} was not built", bin.display());
+    bin
 }
 
 #[test]
 fn the_echo_reference_passes() {
-    let Some(bin) = echo_reference() else {
-        eprintln!(
-            "echo-reference is not built in this target dir; build the workspace to include it"
-        );
-        return;
-    };
+    let bin = echo_reference();
     let dir = scratch("cli-echo-ref");
     let bin = bin.display().to_string();
     let out = maelstrom(&dir, &test_args("echo", &bin));

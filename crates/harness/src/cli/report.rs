@@ -25,6 +25,11 @@ pub fn summary(outcome: &Outcome) {
             println!("Invalid section: {section}");
         }
     }
+    // A workload may explain its verdict in a few lines (lin-kv: the key and
+    // the operations that cannot be linearized).
+    if let Some(text) = r["workload"].get("summary").and_then(|s| s.as_str()) {
+        println!("{text}");
+    }
     println!();
     println!("{}", closing_line(outcome.valid));
 }

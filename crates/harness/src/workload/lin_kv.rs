@@ -221,6 +221,14 @@ fn explain_key(k: &KeyResult) -> Vec<String> {
         "Key {}: {} ops linearized, leaving the register at {}.",
         k.key, e.linearized_count, e.state
     )];
+    if !e.last_linearized.is_empty() {
+        let steps: Vec<String> = e
+            .last_linearized
+            .iter()
+            .map(|(op, state)| format!("{} -> {state}", op.op))
+            .collect();
+        lines.push(format!("  last linearized: {}", steps.join(", ")));
+    }
     if let Some(b) = &e.blocking_op {
         lines.push(format!(
             "Op {} ({}) must take effect before it returned, but no order of the ops \

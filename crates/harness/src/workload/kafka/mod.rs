@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use maelstrom_check::history::Op;
+use maelstrom_check::kafka::{self, KafkaOpts, KafkaResult};
 use maelstrom_check::Validity;
 use maelstrom_proto::Body;
 use serde_json::{json, Map, Value};
@@ -253,10 +254,29 @@ impl Workload for Kafka {
     }
 }
 
-/// Runs the kafka checker.
-fn check(_history: &[Op]) -> CheckOutput {
-    CheckOutput {
-        valid: Validity::Unknown,
-        details: json!({"valid": "unknown", "error": "the kafka checker is not available yet"}),
+/// Runs the kafka checker, under its default budget.
+fn check(history: &[Op]) -> CheckOutput {
+    let r = kafka::check(history, &KafkaOpts::default());
+    let mut out = CheckOutput::from_result(r.valid, &r);
+    if r.valid != Validity::Valid {
+        if let Value::Object(map) = &mut out.details {
+            map.insert("summary".into(), json!(summary(&r)));
+        }
     }
+    out
+}
+
+/// A few lines for the terminal: the bad error types with counts, and the
+/// first example of each.
+fn summary(r: &KafkaResult) -> String {
+    let mut lines = Vec::new();
+    if let Some(reason) = &r.reason {
+        lines.push(format!("Kafka check incomplete: {reason}"));
+    }
+    for t in &r.bad_error_types {
+        let Some(e) = r.errors.get(t) else { continue };
+        let example = e.errs.first().map(Value::to_string).unwrap_or_default();
+        lines.push(format!("{t}: {} (e.g. {example})", e.count));
+    }
+    lines.join("\n")
 }

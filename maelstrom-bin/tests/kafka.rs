@@ -1,0 +1,119 @@
+//! kafka end to end: a single-node in-memory log is valid; one whose polls
+//! skip an offset is caught.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use maelstrom_harness::{run_blocking, TestConfig, Validity};
+use serde_json::Value;
+
+/// One log per key, in memory. Offsets are list indices. Polls return every
+/// message from the requested offset on, except those at offsets listed in
+/// `SKIP` (empty for a correct log) unless it is the last: the final polls
+/// still catch up, so the test does not wait out their time limit.
+const LOG: &str = r#"
+logs = {}
+committed = {}
+SKIP = set([SKIPPED])
+def handle(msg):
+    b = msg["body"]
+    t = b["type"]
+    if t == "send":
+        log = logs.setdefault(b["key"], [])
+        log.append(b["msg"])
+        reply(msg, {"type": "send_ok", "offset": len(log) - 1})
+    elif t == "poll":
+        out = {}
+        for k, start in b["offsets"].items():
+            log = logs.get(k, [])
+            pairs = [[i, log[i]] for i in range(start, len(log)) if i not in SKIP or i == len(log) - 1]
+            if pairs:
+                out[k] = pairs
+        reply(msg, {"type": "poll_ok", "msgs": out})
+    elif t == "commit_offsets":
+        for k, o in b["offsets"].items():
+            committed[k] = max(committed.get(k, 0), o)
+        reply(msg, {"type": "commit_offsets_ok"})
+    elif t == "list_committed_offsets":
+        offsets = {k: committed[k] for k in b["keys"] if k in committed}
+        reply(msg, {"type": "list_committed_offsets_ok", "offsets": offsets})
+main(handle)
+"#;
+
+/// One node, two workers, 3 s at 50 ops/s.
+fn kafka_config(name: &str, skipped: &str) -> TestConfig {
+    let dir = scratch(name);
+    let bin = python_node(
+        &dir,
+        &format!("{name}.py"),
+        &LOG.replace("SKIPPED", skipped),
+    );
+    let mut cfg = short_config("kafka", bin, &dir);
+    cfg.nodes = TestConfig::node_ids(1);
+    cfg.concurrency = 2;
+    cfg.rate = 50.0;
+    cfg.time_limit = Duration::from_secs(3);
+    cfg
+}
+
+fn run(cfg: TestConfig) -> (Validity, Value, String) {
+    let store = cfg.store_root.clone().unwrap();
+    let outcome = run_blocking(cfg).expect("the test ran");
+    let history = std::fs::read_to_string(store.join("latest/history.jsonl")).unwrap();
+    (outcome.valid, outcome.results, history)
+}
+
+#[test]
+fn an_in_memory_log_is_valid() {
+    let (valid, results, history) = run(kafka_config("kafka-ok", ""));
+    let pretty = serde_json::to_string_pretty(&results).unwrap();
+    assert_eq!(valid, Validity::Valid, "{pretty}");
+    assert_eq!(results["workload"]["error-types"], serde_json::json!([]));
+    for f in ["send", "poll"] {
+        assert!(
+            results["stats"]["by-f"][f]["ok-count"].as_u64().unwrap() > 10,
+            "{f}: {pretty}"
+        );
+    }
+    // The final phase crashed each client, assigned from the beginning and
+    // polled: some final poll saw messages.
+    let finals: Vec<Value> = history
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|op: &Value| op["final"] == true)
+        .collect();
+    assert!(finals.iter().any(|op| op["f"] == "crash"));
+    assert!(finals
+        .iter()
+        .any(|op| op["f"] == "assign" && op["type"] == "ok"));
+    assert!(
+        finals.iter().any(|op| op["f"] == "poll"
+            && op["type"] == "ok"
+            && op["value"][0][1].as_object().is_some_and(|m| !m.is_empty())),
+        "no final poll saw anything"
+    );
+    // Shapes the checker expects.
+    let send = history
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|op| op["f"] == "send" && op["type"] == "ok")
+        .unwrap();
+    assert_eq!(send["value"][0][0], "send");
+    assert!(send["value"][0][1].is_string());
+    assert!(send["value"][0][2][0].is_i64(), "{send}");
+}
+
+#[test]
+fn polls_that_skip_an_offset_are_caught() {
+    let (valid, results, _) = run(kafka_config("kafka-skip", "2"));
+    let pretty = serde_json::to_string_pretty(&results).unwrap();
+    assert_eq!(valid, Validity::Invalid, "{pretty}");
+    let bad = results["workload"]["bad-error-types"].as_array().unwrap();
+    assert!(
+        bad.iter()
+            .any(|t| t == "int-poll-skip" || t == "poll-skip" || t == "lost-write"),
+        "{pretty}"
+    );
+}
