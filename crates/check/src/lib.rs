@@ -13,18 +13,20 @@
 //!
 //! ```
 //! use maelstrom_check::history::parse_jsonl;
-//! use maelstrom_check::unique_ids::{self, UniqueIdsOpts};
+//! use maelstrom_check::linearizable::{self, LinOpts, ModelKind};
 //! use maelstrom_check::Validity;
 //!
+//! // Key 0 is written 1, then a later read returns 2: not linearizable.
 //! let history = parse_jsonl(r#"
-//! {"index":0,"type":"invoke","f":"generate","value":null,"process":0,"time":0}
-//! {"index":1,"type":"ok","f":"generate","value":"n1-1","process":0,"time":1}
-//! {"index":2,"type":"invoke","f":"generate","value":null,"process":1,"time":2}
-//! {"index":3,"type":"ok","f":"generate","value":"n1-1","process":1,"time":3}
+//! {"index":0,"type":"invoke","f":"write","value":[0,1],"process":0,"time":0}
+//! {"index":1,"type":"ok","f":"write","value":[0,1],"process":0,"time":1}
+//! {"index":2,"type":"invoke","f":"read","value":[0,null],"process":1,"time":2}
+//! {"index":3,"type":"ok","f":"read","value":[0,2],"process":1,"time":3}
 //! "#).unwrap();
-//! let result = unique_ids::check(&history, &UniqueIdsOpts::default());
+//! let result = linearizable::check(&history, ModelKind::CasRegister, &LinOpts::default());
 //! assert_eq!(result.valid, Validity::Invalid);
-//! assert_eq!(serde_json::to_value(&result).unwrap()["duplicated-count"], 1);
+//! assert_eq!(result.failures, vec!["0".to_string()]);
+//! assert_eq!(serde_json::to_value(&result).unwrap()["valid"], false);
 //! ```
 
 #![forbid(unsafe_code)]

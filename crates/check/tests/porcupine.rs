@@ -70,3 +70,21 @@ fn porcupine_verdicts_match() {
     }
     assert!(wrong.is_empty(), "wrong verdicts:\n{}", wrong.join("\n"));
 }
+
+#[test]
+fn kv_per_key_verdicts() {
+    let dir = data_dir();
+    let text = std::fs::read_to_string(dir.join("kv/c10-bad.txt")).expect("read c10-bad");
+    let r = check_partitions(parse_kv(&text).expect("parse"), &LinOpts::default());
+    // EXPECTED.md: keys 4 and 8 are linearizable, the other 8 are not.
+    let want: Vec<String> = ["0", "1", "2", "3", "5", "6", "7", "9"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(r.failures, want);
+    // Porcupine leaves keys 0 and 9 of c50-bad undecided; every key is decided here.
+    let text = std::fs::read_to_string(dir.join("kv/c50-bad.txt")).expect("read c50-bad");
+    let r = check_partitions(parse_kv(&text).expect("parse"), &LinOpts::default());
+    assert_eq!(r.key_count, 10);
+    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
+    assert_eq!(r.failures.len(), 10);
+}

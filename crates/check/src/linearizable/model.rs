@@ -23,6 +23,8 @@ pub trait Model {
     /// True if `op` never changes the state where it is legal (e.g. reads).
     /// Such operations are linearised greedily, which prunes the search.
     fn is_read_only(&self, op: &Self::Op) -> bool;
+    /// Called once with every operation of the partition before the search.
+    fn prepare(&mut self, _ops: &[Operation<Self::Op>]) {}
     /// Pruning hint: could `target` become legal from `state` by applying
     /// some of `others` first (each at most once, in some order)? Answering
     /// `true` is always sound; `false` must mean "impossible".
@@ -262,11 +264,22 @@ impl StringTable {
 
 /// A string register with get, put and append; the initial value is `""`.
 /// States are interned strings, and appends are memoised per (state, suffix).
+/// Strings that are not a prefix of any value a get returned all map to one
+/// "unobservable" state, which keeps the memo table small when writes are
+/// overwritten before anyone reads them.
 #[derive(Debug, Clone, Default)]
 pub struct KvModel {
     strings: StringTable,
     appends: HashMap<(u32, u32), u32>,
+    /// Values returned by gets (set by `prepare`).
+    observed: Vec<Arc<str>>,
+    /// Per string id: 0 = not yet known, 1 = live, 2 = dead.
+    live: Vec<u8>,
 }
+
+/// The state standing for every string that no get returns, nor any
+/// extension of it: such states behave identically until the next put.
+const DEAD: u32 = u32::MAX;
 
 impl KvModel {
     /// A model whose ops were interned in `strings`.
@@ -275,6 +288,31 @@ impl KvModel {
         KvModel {
             strings,
             appends: HashMap::new(),
+            observed: Vec::new(),
+            live: Vec::new(),
+        }
+    }
+}
+
+impl KvModel {
+    /// `id`, or [`DEAD`] if no get could ever observe it or an extension.
+    fn canon(&mut self, id: u32) -> u32 {
+        if id == DEAD || self.observed.is_empty() {
+            return id;
+        }
+        let i = id as usize;
+        if self.live.len() <= i {
+            self.live.resize(i + 1, 0);
+        }
+        if self.live[i] == 0 {
+            let s = self.strings.get(id);
+            let live = self.observed.iter().any(|g| g.starts_with(s));
+            self.live[i] = if live { 1 } else { 2 };
+        }
+        if self.live[i] == 1 {
+            id
+        } else {
+            DEAD
         }
     }
 }
@@ -284,20 +322,41 @@ impl Model for KvModel {
     type Op = KvOp;
 
     fn init(&mut self) -> u32 {
-        0
+        self.canon(0)
+    }
+
+    fn prepare(&mut self, ops: &[Operation<KvOp>]) {
+        let mut seen: Vec<u32> = ops
+            .iter()
+            .filter_map(|o| match o.op {
+                KvOp::Get(v) => Some(v),
+                _ => None,
+            })
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        self.observed = seen
+            .iter()
+            .map(|&v| Arc::from(self.strings.get(v)))
+            .collect();
+        // With no observations every state is equivalent; keep them exact
+        // (canon is the identity) so explanations stay readable.
+        self.live.clear();
     }
 
     fn step(&mut self, &s: &u32, op: &KvOp) -> Option<u32> {
         match *op {
             KvOp::Get(v) => (s == v).then_some(s),
             KvOp::GetAny => Some(s),
-            KvOp::Put(v) => Some(v),
+            KvOp::Put(v) => Some(self.canon(v)),
+            KvOp::Append(_) if s == DEAD => Some(DEAD),
             KvOp::Append(v) => {
                 if let Some(&n) = self.appends.get(&(s, v)) {
                     return Some(n);
                 }
                 let joined = format!("{}{}", self.strings.get(s), self.strings.get(v));
                 let n = self.strings.intern(&joined);
+                let n = self.canon(n);
                 self.appends.insert((s, v), n);
                 Some(n)
             }
@@ -315,6 +374,7 @@ impl Model for KvModel {
         if s == want {
             return true;
         }
+        let dead = s == DEAD;
         let want = self.strings.get(want);
         let have = self.strings.get(s);
         // A put of a prefix of `want` may restart the string.
@@ -326,6 +386,9 @@ impl Model for KvModel {
         }
         // Otherwise the string only grows: it must already be a prefix, and
         // some pending append must supply the next part.
+        if dead {
+            return false;
+        }
         let Some(rest) = want.strip_prefix(have) else {
             return false;
         };
@@ -339,6 +402,9 @@ impl Model for KvModel {
     }
 
     fn describe_state(&self, &s: &u32) -> Value {
+        if s == DEAD {
+            return json!("<a string no get returned>");
+        }
         json!(self.strings.get(s))
     }
 

@@ -41,8 +41,9 @@ pub struct Explanation {
     pub last_linearized: Vec<(OpView, Value)>,
     /// The model state after the prefix.
     pub state: Value,
-    /// The earliest-returning op not in the prefix: it must be linearised
-    /// before its return, and no order of the candidates allows that.
+    /// An op not in the prefix that cannot be linearised after it: one the
+    /// search proved can never become legal, or else the earliest-returning
+    /// pending op (it must be linearised before its return).
     pub blocking_op: Option<OpView>,
     /// Ops invoked before the blocking op returned (the concurrent window),
     /// with the state each would lead to from `state` (up to 32).
@@ -138,11 +139,13 @@ pub(crate) fn explain<M: Model>(
         }
     }
     let pending: Vec<usize> = (0..ops.len()).filter(|&i| !f.linearised[i]).collect();
-    let blocking = pending
-        .iter()
-        .copied()
-        .filter(|&i| ops[i].ret.is_some())
-        .min_by_key(|&i| (ops[i].ret, i));
+    let blocking = f.culprit.or_else(|| {
+        pending
+            .iter()
+            .copied()
+            .filter(|&i| ops[i].ret.is_some())
+            .min_by_key(|&i| (ops[i].ret, i))
+    });
     let horizon = blocking.and_then(|b| ops[b].ret).unwrap_or(u64::MAX);
     let mut window: Vec<usize> = pending
         .into_iter()

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 const NONE: u32 = u32::MAX;
 const HEAD: u32 = 0;
+/// How many upcoming returns are checked for reachability per configuration.
+const LOOKAHEAD: usize = 8;
 
 /// Limits for one partition's search.
 pub(crate) struct Limits<'a> {
@@ -31,6 +33,8 @@ pub(crate) struct Failure<S> {
     pub(crate) linearised: Vec<bool>,
     /// The state after the prefix.
     pub(crate) state: S,
+    /// An op proven unable to become legal after the prefix, if one was found.
+    pub(crate) culprit: Option<usize>,
 }
 
 /// How a partition's search ended.
@@ -131,6 +135,7 @@ pub(crate) fn search<M: Model>(
     ops: &[Operation<M::Op>],
     limits: &Limits<'_>,
 ) -> Searched<M::State> {
+    model.prepare(ops);
     // Read-only ops that never returned constrain nothing: drop them.
     let keep: Vec<usize> = (0..ops.len())
         .filter(|&i| ops[i].ret.is_some() || !model.is_read_only(&ops[i].op))
@@ -148,6 +153,7 @@ pub(crate) fn search<M: Model>(
     let mut state = model.init();
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut best: Option<Best<M::State>> = None;
+    let mut culprit: Option<usize> = None;
     let mut ticks: u32 = 0;
     let mut entry = list.next[HEAD as usize];
     let mut fresh = true;
@@ -189,7 +195,9 @@ pub(crate) fn search<M: Model>(
         }
         if fresh {
             fresh = false;
-            if best.as_ref().is_none_or(|b| stack.len() > b.0) {
+            let deepest = best.as_ref().is_none_or(|b| stack.len() > b.0);
+            if deepest {
+                culprit = None;
                 let prefix = stack.iter().map(|f| keep[op_of(&list, f.entry)]).collect();
                 best = Some((stack.len(), bits.words.clone(), state.clone(), prefix));
             }
@@ -200,12 +208,24 @@ pub(crate) fn search<M: Model>(
                 frontier.push(e);
                 e = list.next[e as usize];
             }
+            // Each of the next few returns' ops must become legal using only
+            // the calls before that return.
             let mut doomed = false;
-            if e != NONE {
-                let target = &ops[keep[op_of(&list, e)]].op;
-                others.clear();
-                others.extend(frontier.iter().map(|&c| &ops[keep[op_of(&list, c)]].op));
-                doomed = !model.may_reach(&state, target, &others);
+            others.clear();
+            others.extend(frontier.iter().map(|&c| &ops[keep[op_of(&list, c)]].op));
+            let mut checked = 0;
+            while e != NONE && checked < LOOKAHEAD && !doomed {
+                if list.is_call[e as usize] {
+                    others.push(&ops[keep[op_of(&list, e)]].op);
+                } else {
+                    let target = &ops[keep[op_of(&list, e)]].op;
+                    doomed = !model.may_reach(&state, target, &others);
+                    if doomed && deepest {
+                        culprit = Some(keep[op_of(&list, e)]);
+                    }
+                    checked += 1;
+                }
+                e = list.next[e as usize];
             }
             // Greedily linearise a legal read-only call at the front.
             let mut forced = false;
@@ -273,6 +293,7 @@ pub(crate) fn search<M: Model>(
                     prefix,
                     linearised,
                     state: st,
+                    culprit,
                 }));
             };
             let j = op_of(&list, f.entry);

@@ -84,7 +84,10 @@ fn failed_ops_are_dropped_and_keys_are_independent() {
     assert_eq!(r.results["1"].valid, Validity::Valid);
     assert_eq!(r.failures, vec!["2".to_string()]);
     let v = serde_json::to_value(&r).unwrap();
-    assert_eq!(v["results"]["2"]["explanation"]["state"], json!(7));
+    assert_eq!(
+        v["results"]["2"]["explanation"]["blocking-op"]["index"],
+        json!(6)
+    );
 }
 
 #[test]
