@@ -378,9 +378,9 @@ fn bad_arguments_exit_254_with_a_clear_message() {
                 "--bin",
                 "echo.py",
                 "--nemesis",
-                "kill",
+                "partition,crash",
             ],
-            "the only fault is `partition`",
+            "unknown --nemesis fault \"crash\": the faults are partition, kill and pause",
         ),
     ];
     for (args, expected) in cases {

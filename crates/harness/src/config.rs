@@ -121,6 +121,15 @@ pub struct TestConfig {
     pub latency_dist: LatencyDist,
     /// Whether to run the partition nemesis.
     pub nemesis_partition: bool,
+    /// Whether to crash and restart nodes (beyond upstream): a crashed node loses
+    /// everything but its durable storage and is sent `init` again on restart.
+    pub nemesis_kill: bool,
+    /// Whether to pause and resume nodes (beyond upstream).
+    pub nemesis_pause: bool,
+    /// Probability that a node-to-node message is lost (beyond upstream).
+    pub loss_rate: f64,
+    /// Probability that a node-to-node message is delivered twice (beyond upstream).
+    pub duplication_rate: f64,
     /// Mean time between nemesis operations.
     pub nemesis_interval: Duration,
     /// Broadcast topology.
@@ -169,6 +178,10 @@ impl TestConfig {
             latency: Duration::ZERO,
             latency_dist: LatencyDist::Constant,
             nemesis_partition: false,
+            nemesis_kill: false,
+            nemesis_pause: false,
+            loss_rate: 0.0,
+            duplication_rate: 0.0,
             nemesis_interval: Duration::from_secs(10),
             topology: Topology::Grid,
             availability: Availability::None,

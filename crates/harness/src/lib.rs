@@ -19,6 +19,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod history;
 pub mod host;
 pub mod nemesis;

@@ -16,9 +16,10 @@ use crate::client::{Client, ClientIds};
 use crate::clock::Clock;
 use crate::config::TestConfig;
 use crate::error::HarnessError;
+use crate::faults::{self, Hosts, NodeFaults};
 use crate::history::History;
-use crate::host::{self, HostEnv, NodeHost};
-use crate::net::{Journal, Latency, Net};
+use crate::host::{self, HostEnv};
+use crate::net::{Journal, Latency, MessageFaults, Net};
 use crate::store::TestDir;
 use crate::workers::{final_phase, main_phase, Worker, WorkerEnv};
 use crate::workload::{self, Workload};
@@ -92,18 +93,41 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         log_stderr: cfg.log_stderr,
         seed: cfg.seed,
         storage: Default::default(),
+        storage_dir: Some(match &dir {
+            Some(d) => d.path.join("node-storage"),
+            None => std::env::temp_dir().join(format!(
+                "maelstrom-node-storage-{}-{}",
+                std::process::id(),
+                cfg.seed
+            )),
+        }),
     };
+    net.set_message_faults(MessageFaults {
+        loss: cfg.loss_rate,
+        duplication: cfg.duplication_rate,
+        nodes: cfg.nodes.iter().cloned().collect(),
+        rng: rng::stream(cfg.seed, "message-faults"),
+    });
     // Register every node before starting any, so early sends find their peers.
     for id in &cfg.nodes {
         net.register(id);
     }
     let service_tasks = services::start_all(&net, cfg.seed);
-    let mut hosts: Vec<Box<dyn NodeHost>> = Vec::new();
+    let hosts = Hosts::default();
+    let ids = ClientIds::default();
+    let node_faults = Rc::new(NodeFaults::new(
+        hosts.clone(),
+        &cfg,
+        host_env.clone(),
+        ids.clone(),
+        history.clone(),
+    ));
     let body = async {
         for id in &cfg.nodes {
-            hosts.push(host::start(&cfg.program, id, &host_env).await?);
+            let h = host::start(&cfg.program, id, &host_env).await?;
+            hosts.borrow_mut().insert(id.clone(), h);
         }
-        drive(&cfg, &net, &history, workload.clone()).await
+        drive(&cfg, &net, &history, workload.clone(), &ids, &node_faults).await
     };
     let result = tokio::select! {
         // Biased: tokio's unbiased select draws from an rng we cannot seed.
@@ -111,8 +135,16 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         r = body => r,
         Some(fault) = faults_rx.recv() => Err(fault),
     };
-    for h in &mut hosts {
+    let remaining: Vec<_> = std::mem::take(&mut *hosts.borrow_mut())
+        .into_values()
+        .collect();
+    for mut h in remaining {
         h.kill().await;
+    }
+    if dir.is_none() {
+        if let Some(d) = &host_env.storage_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
     for t in service_tasks {
         t.abort();
@@ -166,10 +198,11 @@ async fn drive(
     net: &Net,
     history: &History,
     workload: Rc<dyn Workload>,
+    ids: &ClientIds,
+    node_faults: &Rc<NodeFaults>,
 ) -> Result<(), HarnessError> {
-    let ids = ClientIds::default();
-    init_nodes(cfg, net, &ids).await?;
-    setup_nodes(cfg, net, &ids, workload.as_ref()).await?;
+    init_nodes(cfg, net, ids).await?;
+    setup_nodes(cfg, net, ids, workload.as_ref()).await?;
 
     let env = WorkerEnv {
         net: net.clone(),
@@ -196,12 +229,19 @@ async fn drive(
             rng::stream(cfg.seed, "nemesis"),
         ))
     });
+    let fault_tasks = faults::spawn_nemeses(node_faults, cfg, until);
     let mut gen = workload.generator();
     let mut gen_rng = rng::stream(cfg.seed, "generator");
     let workers = main_phase(&env, workers, gen.as_mut(), cfg.rate, until, &mut gen_rng).await;
     if let Some(n) = nemesis {
         n.abort();
     }
+    for t in fault_tasks {
+        t.abort();
+    }
+    // Crashed nodes restart and paused ones resume before the final phase, as
+    // partitions heal.
+    node_faults.recover().await?;
     if let Some(p) = progress {
         p.abort();
         progress::finish();
@@ -227,31 +267,12 @@ async fn init_nodes(cfg: &TestConfig, net: &Net, ids: &ClientIds) -> Result<(), 
         .nodes
         .iter()
         .map(|node| {
-            let mut client = Client::open(net, ids);
-            let body = Body::new("init").with("node_id", node.as_str()).with("node_ids", json!(cfg.nodes));
-            let (node, timeout) = (node.clone(), cfg.init_timeout);
-            tokio::task::spawn_local(async move {
-                let r = client.rpc(&node, body, timeout).await;
-                client.close();
-                match r {
-                    Ok(reply) if reply.kind == "init_ok" => Ok(()),
-                    Ok(reply) => Err(HarnessError::SetupFailed {
-                        message: format!(
-                            "Expected an init_ok message, but node {node} responded with {}",
-                            serde_json::to_string(&reply.to_map()).unwrap_or_default()
-                        ),
-                        node,
-                    }),
-                    Err(_) => Err(HarnessError::SetupFailed {
-                        message: format!(
-                            "Expected node {node} to respond to an init message, but node did not respond \
-                             within {} s.",
-                            timeout.as_secs_f64()
-                        ),
-                        node,
-                    }),
-                }
-            })
+            let (net, ids, node, nodes) =
+                (net.clone(), ids.clone(), node.clone(), cfg.nodes.clone());
+            let timeout = cfg.init_timeout;
+            tokio::task::spawn_local(
+                async move { init_node(&net, &ids, &node, &nodes, timeout).await },
+            )
         })
         .collect();
     for c in calls {
@@ -259,6 +280,41 @@ async fn init_nodes(cfg: &TestConfig, net: &Net, ids: &ClientIds) -> Result<(), 
             .map_err(|e| HarnessError::Config(format!("init task failed: {e}")))??;
     }
     Ok(())
+}
+
+/// Sends `init` to one node from a fresh client and checks the `init_ok`.
+pub(crate) async fn init_node(
+    net: &Net,
+    ids: &ClientIds,
+    node: &str,
+    nodes: &[String],
+    timeout: Duration,
+) -> Result<(), HarnessError> {
+    let mut client = Client::open(net, ids);
+    let body = Body::new("init")
+        .with("node_id", node)
+        .with("node_ids", json!(nodes));
+    let r = client.rpc(node, body, timeout).await;
+    client.close();
+    let node = node.to_string();
+    match r {
+        Ok(reply) if reply.kind == "init_ok" => Ok(()),
+        Ok(reply) => Err(HarnessError::SetupFailed {
+            message: format!(
+                "Expected an init_ok message, but node {node} responded with {}",
+                serde_json::to_string(&reply.to_map()).unwrap_or_default()
+            ),
+            node,
+        }),
+        Err(_) => Err(HarnessError::SetupFailed {
+            message: format!(
+                "Expected node {node} to respond to an init message, but node did not respond \
+                 within {} s.",
+                timeout.as_secs_f64()
+            ),
+            node,
+        }),
+    }
 }
 
 /// Opens one client per node and sends the workload's setup request, if any.

@@ -41,7 +41,9 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 pub use maelstrom_harness::host::{NodeChannels, NodeFactory};
-pub use maelstrom_harness::{HarnessError, NodeProgram, Outcome, TestConfig, Validity};
+pub use maelstrom_harness::{
+    HarnessError, LatencyDist, NodeProgram, Outcome, TestConfig, Topology, Validity,
+};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

@@ -87,6 +87,7 @@ async fn scenario(nodes: usize, tokens: usize, latency: Duration, secs: f64) -> 
         log_stderr: false,
         seed: 0,
         storage: Default::default(),
+        storage_dir: None,
     };
     let delays = Rc::new(std::cell::RefCell::new(Vec::new()));
     let origin = Instant::now();

@@ -56,7 +56,8 @@ pub struct TestArgs {
     /// Latency distribution: constant, uniform or exponential.
     #[arg(long = "latency-dist", value_name = "TYPE", default_value = "constant")]
     pub latency_dist: LatencyDist,
-    /// Faults to inject (comma-separated): partition.
+    /// Faults to inject, comma-separated: partition (upstream's), and beyond
+    /// upstream: kill (crash and restart nodes) and pause (freeze and resume).
     #[arg(long = "nemesis", value_name = "FAULTS")]
     pub nemesis: Option<String>,
     /// Mean seconds between nemesis operations.
@@ -100,6 +101,12 @@ pub struct TestArgs {
         default_value = "strict-serializable"
     )]
     pub consistency_models: String,
+    /// Probability that a message between nodes is lost (beyond upstream).
+    #[arg(long = "loss-rate", value_name = "P", default_value_t = 0.0)]
+    pub loss_rate: f64,
+    /// Probability that a message between nodes is delivered twice (beyond upstream).
+    #[arg(long = "duplication-rate", value_name = "P", default_value_t = 0.0)]
+    pub duplication_rate: f64,
     /// Seed for every random choice of the harness (default: random).
     #[arg(long = "seed", value_name = "SEED")]
     pub seed: Option<u64>,
@@ -183,19 +190,30 @@ impl TestArgs {
         if nodes.is_empty() {
             return Err("--nodes must name at least one node".into());
         }
-        let nemesis_partition = match self.nemesis.as_deref() {
-            None | Some("") => false,
-            Some(list) => {
-                for f in list.split(',').map(str::trim) {
-                    if f != "partition" {
-                        return Err(format!(
-                            "unknown --nemesis fault {f:?}: the only fault is `partition`"
-                        ));
-                    }
+        let mut faults = std::collections::BTreeSet::new();
+        for f in self.nemesis.as_deref().unwrap_or_default().split(',') {
+            match f.trim() {
+                "" => {}
+                f @ ("partition" | "kill" | "pause") => {
+                    faults.insert(f);
                 }
-                true
+                f => {
+                    return Err(format!(
+                        "unknown --nemesis fault {f:?}: the faults are partition, kill and pause"
+                    ))
+                }
             }
-        };
+        }
+        for (flag, p) in [
+            ("--loss-rate", self.loss_rate),
+            ("--duplication-rate", self.duplication_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!(
+                    "{flag} must be a probability between 0 and 1, not {p}"
+                ));
+            }
+        }
         if !(self.rate.is_finite() && self.rate >= 0.0) {
             return Err(format!(
                 "--rate must be a non-negative number, not {}",
@@ -218,7 +236,11 @@ impl TestArgs {
         cfg.rate = self.rate;
         cfg.latency = secs(self.latency / 1000.0, "--latency")?;
         cfg.latency_dist = self.latency_dist;
-        cfg.nemesis_partition = nemesis_partition;
+        cfg.nemesis_partition = faults.contains("partition");
+        cfg.nemesis_kill = faults.contains("kill");
+        cfg.nemesis_pause = faults.contains("pause");
+        cfg.loss_rate = self.loss_rate;
+        cfg.duplication_rate = self.duplication_rate;
         cfg.nemesis_interval = secs(self.nemesis_interval, "--nemesis-interval")?;
         cfg.topology = self.topology;
         if let Some(a) = &self.availability {

@@ -245,7 +245,9 @@ fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -
                     });
                 let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
                 results.push((seed, verdict));
-                eprint!("\r{} of {} seeds done", results.len(), seeds.len());
+                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    eprint!("\r{} of {} seeds done", results.len(), seeds.len());
+                }
             });
         }
     });

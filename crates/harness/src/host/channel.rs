@@ -14,6 +14,7 @@ use crate::error::HarnessError;
 pub struct ChannelHost {
     id: String,
     stopping: Rc<Cell<bool>>,
+    paused: Rc<Pause>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -32,10 +33,17 @@ impl ChannelHost {
             log,
         });
         let stopping = Rc::new(Cell::new(false));
+        let paused = Rc::new(Pause::default());
         let deliver = {
-            let (id, net) = (id.to_string(), env.net.clone());
+            let (id, net, paused) = (id.to_string(), env.net.clone(), paused.clone());
             tokio::task::spawn_local(async move {
-                while let Some(msg) = net.recv(&id).await {
+                loop {
+                    // A paused node takes nothing off the network: its messages
+                    // wait in its queue until it resumes.
+                    paused.wait_until_running().await;
+                    let Some(msg) = net.recv(&id).await else {
+                        return;
+                    };
                     if in_tx.send(msg).is_err() {
                         return;
                     }
@@ -43,9 +51,11 @@ impl ChannelHost {
             })
         };
         let collect = {
-            let (id, stopping) = (id.to_string(), stopping.clone());
+            let (id, stopping, paused) = (id.to_string(), stopping.clone(), paused.clone());
             tokio::task::spawn_local(async move {
                 while let Some(msg) = out_rx.recv().await {
+                    // What a paused node sends leaves when it resumes.
+                    paused.wait_until_running().await;
                     if let Err(e) = env.net.send(msg.clone()) {
                         if !stopping.get() {
                             let _ = env.faults.send(HarnessError::BadOutput {
@@ -70,6 +80,7 @@ impl ChannelHost {
         ChannelHost {
             id: id.to_string(),
             stopping,
+            paused,
             tasks: vec![node, deliver, collect],
         }
     }
@@ -87,6 +98,36 @@ impl NodeHost for ChannelHost {
                 t.abort();
             }
         })
+    }
+
+    fn pause(&mut self) {
+        self.paused.set(true);
+    }
+
+    fn resume(&mut self) {
+        self.paused.set(false);
+    }
+}
+
+/// Whether an in-process node is paused, and a way to wait for it to run again.
+#[derive(Default)]
+struct Pause {
+    paused: Cell<bool>,
+    resumed: tokio::sync::Notify,
+}
+
+impl Pause {
+    fn set(&self, paused: bool) {
+        self.paused.set(paused);
+        if !paused {
+            self.resumed.notify_waiters();
+        }
+    }
+
+    async fn wait_until_running(&self) {
+        while self.paused.get() {
+            self.resumed.notified().await;
+        }
     }
 }
 

@@ -39,6 +39,11 @@ pub trait NodeHost {
     /// Stops the node for good and waits until it is gone. Faults it raises
     /// while stopping are not reported.
     fn kill(&mut self) -> HostFuture<'_>;
+    /// Freezes the node: it neither receives nor sends until [`NodeHost::resume`]
+    /// (a process is stopped with SIGSTOP; messages wait in the network).
+    fn pause(&mut self);
+    /// Undoes [`NodeHost::pause`].
+    fn resume(&mut self);
 }
 
 /// What an in-process node gets: envelopes for it, a sender for what it sends,
@@ -84,6 +89,9 @@ pub struct HostEnv {
     pub seed: u64,
     /// Durable storage of in-process nodes by id, kept across their restarts.
     pub storage: Rc<RefCell<BTreeMap<String, DurableStore>>>,
+    /// Where node processes keep durable storage (`MAELSTROM_STORAGE_DIR`), so a
+    /// restarted process finds what it saved.
+    pub storage_dir: Option<PathBuf>,
 }
 
 impl HostEnv {

@@ -19,6 +19,7 @@ use crate::error::HarnessError;
 /// A running child process.
 pub struct ProcessHost {
     id: String,
+    pid: Option<u32>,
     stopping: Rc<Cell<bool>>,
     kill_tx: Option<oneshot::Sender<()>>,
     exited_rx: Option<oneshot::Receiver<()>>,
@@ -33,7 +34,11 @@ impl ProcessHost {
         args: &[String],
         env: HostEnv,
     ) -> Result<Self, HarnessError> {
-        let mut child = Command::new(bin)
+        let mut command = Command::new(bin);
+        if let Some(dir) = &env.storage_dir {
+            command.env("MAELSTROM_STORAGE_DIR", dir);
+        }
+        let mut child = command
             .args(args)
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::piped())
@@ -47,6 +52,7 @@ impl ProcessHost {
                 bin: bin.display().to_string(),
                 source,
             })?;
+        let pid = child.id();
         let (stdin, stdout, stderr) =
             match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
                 (Some(i), Some(o), Some(e)) => (i, o, e),
@@ -89,6 +95,7 @@ impl ProcessHost {
         }));
         Ok(ProcessHost {
             id: id.to_string(),
+            pid,
             stopping,
             kill_tx: Some(kill_tx),
             exited_rx: Some(exited_rx),
@@ -115,6 +122,25 @@ impl NodeHost for ProcessHost {
                 t.abort();
             }
         })
+    }
+
+    fn pause(&mut self) {
+        self.signal("-STOP");
+    }
+
+    fn resume(&mut self) {
+        self.signal("-CONT");
+    }
+}
+
+impl ProcessHost {
+    /// Sends a signal with kill(1): no libc binding needed for two signals.
+    fn signal(&self, sig: &str) {
+        if let Some(pid) = self.pid {
+            let _ = std::process::Command::new("kill")
+                .args([sig, &pid.to_string()])
+                .status();
+        }
     }
 }
 
@@ -197,6 +223,7 @@ struct WatchExit {
 /// Waits for the child to exit (a crash) or to be killed (teardown).
 async fn watch_exit(mut w: WatchExit) {
     tokio::select! {
+        biased;
         status = w.child.wait() => {
             if !w.stopping.get() {
                 // Let stderr drain so the report shows the node's last words.

@@ -27,9 +27,15 @@ impl StderrTail {
         }
     }
 
-    /// Opens the log file for appending.
+    /// Opens the log file for appending (a restarted node continues its log).
     pub fn open_log(&self) -> Option<File> {
-        self.path.as_ref().and_then(|p| File::create(p).ok())
+        self.path.as_ref().and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        })
     }
 
     /// Records one line: kept in the tail, written to `log`, mirrored if asked.

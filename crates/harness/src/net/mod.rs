@@ -21,6 +21,9 @@ use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use rand::rngs::StdRng;
+use rand::Rng;
+
 use crate::clock::Clock;
 pub use journal::Journal;
 pub use latency::Latency;
@@ -83,6 +86,22 @@ struct State {
     journal: Journal,
     stats: NetStats,
     precise: bool,
+    /// Nodes that are crashed: messages reaching them are dropped.
+    down: BTreeSet<String>,
+    faults: Option<MessageFaults>,
+}
+
+/// Random loss and duplication of messages between test nodes, beyond upstream.
+pub struct MessageFaults {
+    /// Probability that a node-to-node message is lost.
+    pub loss: f64,
+    /// Probability that a node-to-node message is delivered twice.
+    pub duplication: f64,
+    /// The test nodes: only messages between two of them are affected, so
+    /// clients and services always get through.
+    pub nodes: BTreeSet<String>,
+    /// Draws for both.
+    pub rng: StdRng,
 }
 
 /// A handle to the network; cheap to clone, single-threaded.
@@ -105,6 +124,8 @@ impl Net {
                 journal,
                 stats: NetStats::default(),
                 precise: false,
+                down: BTreeSet::new(),
+                faults: None,
             })),
         }
     }
@@ -162,15 +183,53 @@ impl Net {
         let line = env.to_line();
         s.journal.record("send", s.clock.now_ns(), &line);
         s.stats.record_send(&env.src, &env.dest);
+        let (lost, duplicated) = match &mut s.faults {
+            Some(f) if f.nodes.contains(&env.src) && f.nodes.contains(&env.dest) => {
+                (f.rng.random_bool(f.loss), f.rng.random_bool(f.duplication))
+            }
+            _ => (false, false),
+        };
+        if lost {
+            return Ok(());
+        }
+        let copy = duplicated.then(|| (s.latency.draw(), env.clone(), line.clone()));
+        let now = Instant::now();
         if let Some(q) = s.queues.get_mut(&env.dest) {
             q.heap.push(Pending {
-                deadline: Instant::now() + latency,
+                deadline: now + latency,
                 env,
                 line,
             });
+            // The duplicate keeps the message id: it is the same message,
+            // delivered twice, each copy with its own delay.
+            if let Some((latency, env, line)) = copy {
+                q.heap.push(Pending {
+                    deadline: now + latency,
+                    env,
+                    line,
+                });
+            }
             q.notify.notify_one();
         }
         Ok(())
+    }
+
+    /// Turns on random message loss and duplication between test nodes.
+    pub fn set_message_faults(&self, faults: MessageFaults) {
+        let faults = (faults.loss > 0.0 || faults.duplication > 0.0).then_some(faults);
+        self.state.borrow_mut().faults = faults;
+    }
+
+    /// Marks a node crashed (`true`) or back (`false`). A crashed node's
+    /// messages are dropped when they come due, as a real network would fail to
+    /// deliver them; its restart does not receive what was sent meanwhile.
+    pub fn set_down(&self, id: &str, down: bool) {
+        let mut s = self.state.borrow_mut();
+        if down {
+            s.down.insert(id.to_string());
+        } else {
+            s.down.remove(id);
+        }
     }
 
     /// Waits for the next message to `id`. Returns `None` once `id` is retired or
@@ -203,6 +262,8 @@ impl Net {
                         deadline
                     };
                     tokio::select! {
+                        // Biased: unbiased select draws from an rng we cannot seed.
+                        biased;
                         _ = tokio::time::sleep_until(wake) => {}
                         _ = notify.notified() => {}
                     }
@@ -221,7 +282,7 @@ impl Net {
             .partitions
             .get(&p.env.dest)
             .is_some_and(|srcs| srcs.contains(&p.env.src));
-        if cut {
+        if cut || s.down.contains(&p.env.dest) {
             return None;
         }
         s.journal.record("recv", s.clock.now_ns(), &p.line);

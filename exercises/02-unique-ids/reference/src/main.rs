@@ -1,8 +1,10 @@
 //! Reference solution of the unique-ids exercise.
 //!
-//! Every node owns a distinct prefix, its node id, and counts locally: the pair
-//! `"<node>-<n>"` is unique without any coordination, so ids keep flowing during
-//! partitions (total availability).
+//! Every node owns a distinct prefix, its node id, and counts locally: the id
+//! `"<node>-<generation>-<n>"` is unique without any coordination, so ids keep
+//! flowing during partitions (total availability). The generation is bumped in
+//! durable storage each time the node starts, so a node that crashes and restarts
+//! (`--nemesis kill`) never hands out an id of its previous life.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -23,7 +25,8 @@ enum Reply {
 }
 
 struct UniqueIds {
-    node_id: String,
+    /// `"<node>-<generation>"`: unique per node and per life of the node.
+    prefix: String,
     next: Cell<u64>,
 }
 
@@ -31,8 +34,11 @@ impl Node for UniqueIds {
     type Msg = Msg;
 
     fn from_init(ctx: &Context) -> anyhow::Result<Self> {
+        let generation = ctx.storage().get::<u64>("generation").unwrap_or(0) + 1;
+        // Saved before any id of this generation goes out.
+        ctx.storage().put("generation", &generation)?;
         Ok(UniqueIds {
-            node_id: ctx.node_id().to_string(),
+            prefix: format!("{}-{generation}", ctx.node_id()),
             next: Cell::new(0),
         })
     }
@@ -41,7 +47,7 @@ impl Node for UniqueIds {
         let Msg::Generate {} = req.body;
         let n = self.next.get();
         self.next.set(n + 1);
-        let id = format!("{}-{n}", self.node_id);
+        let id = format!("{}-{n}", self.prefix);
         ctx.reply(&req, &Reply::GenerateOk { id })
     }
 }
