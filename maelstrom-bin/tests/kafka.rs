@@ -17,6 +17,11 @@ const LOG: &str = r#"
 logs = {}
 committed = {}
 SKIP = set([SKIPPED])
+FLAKY_COMMITS = FLAKINESS
+commits = [0]
+def next_flaky():
+    commits[0] += 1
+    return commits[0] % 3 == 0
 def handle(msg):
     b = msg["body"]
     t = b["type"]
@@ -32,6 +37,8 @@ def handle(msg):
             if pairs:
                 out[k] = pairs
         reply(msg, {"type": "poll_ok", "msgs": out})
+    elif t == "commit_offsets" and FLAKY_COMMITS and next_flaky():
+        reply(msg, {"type": "error", "code": 11, "text": "try again"})
     elif t == "commit_offsets":
         for k, o in b["offsets"].items():
             committed[k] = max(committed.get(k, 0), o)
@@ -42,14 +49,14 @@ def handle(msg):
 main(handle)
 "#;
 
-/// One node, two workers, 3 s at 50 ops/s.
-fn kafka_config(name: &str, skipped: &str) -> TestConfig {
+/// One node, two workers, 3 s at 50 ops/s; `skipped` offsets for `SKIP`,
+/// `flaky`: every third commit fails with a definite error.
+fn kafka_config(name: &str, skipped: &str, flaky: bool) -> TestConfig {
     let dir = scratch(name);
-    let bin = python_node(
-        &dir,
-        &format!("{name}.py"),
-        &LOG.replace("SKIPPED", skipped),
-    );
+    let node = LOG
+        .replace("SKIPPED", skipped)
+        .replace("FLAKINESS", if flaky { "True" } else { "False" });
+    let bin = python_node(&dir, &format!("{name}.py"), &node);
     let mut cfg = short_config("kafka", bin, &dir);
     cfg.nodes = TestConfig::node_ids(1);
     cfg.concurrency = 2;
@@ -67,7 +74,7 @@ fn run(cfg: TestConfig) -> (Validity, Value, String) {
 
 #[test]
 fn an_in_memory_log_is_valid() {
-    let (valid, results, history) = run(kafka_config("kafka-ok", ""));
+    let (valid, results, history) = run(kafka_config("kafka-ok", "", false));
     let pretty = serde_json::to_string_pretty(&results).unwrap();
     assert_eq!(valid, Validity::Valid, "{pretty}");
     assert_eq!(results["workload"]["error-types"], serde_json::json!([]));
@@ -107,13 +114,29 @@ fn an_in_memory_log_is_valid() {
 
 #[test]
 fn polls_that_skip_an_offset_are_caught() {
-    let (valid, results, _) = run(kafka_config("kafka-skip", "2"));
+    let (valid, results, _) = run(kafka_config("kafka-skip", "2", false));
     let pretty = serde_json::to_string_pretty(&results).unwrap();
     assert_eq!(valid, Validity::Invalid, "{pretty}");
     let bad = results["workload"]["bad-error-types"].as_array().unwrap();
     assert!(
         bad.iter()
             .any(|t| t == "int-poll-skip" || t == "poll-skip" || t == "lost-write"),
+        "{pretty}"
+    );
+}
+
+/// A poll whose commit fails definitely fails as a whole: the client does not
+/// move past messages the history never shows, so later polls are no skips.
+#[test]
+fn failed_commits_are_not_skips() {
+    let (valid, results, _) = run(kafka_config("kafka-flaky", "", true));
+    let pretty = serde_json::to_string_pretty(&results).unwrap();
+    assert_eq!(valid, Validity::Valid, "{pretty}");
+    assert!(
+        results["stats"]["by-f"]["poll"]["fail-count"]
+            .as_u64()
+            .unwrap()
+            > 0,
         "{pretty}"
     );
 }

@@ -135,28 +135,31 @@ impl Kafka {
         };
         let value = json!([["poll", msgs]]);
         let highest = poll_max_offsets(&value);
-        {
-            let mut t = self.tracker.borrow_mut();
-            let mine = t.positions.entry(client.id().to_string()).or_default();
-            for key in msgs.keys() {
-                // Past the highest offset returned; a key returned empty
-                // starts at 0, as upstream.
-                let next = highest.get(key).map_or(0, |o| o + 1);
-                let e = mine.entry(key.clone()).or_insert(next);
-                *e = (*e).max(next);
-            }
-            for (key, offset) in &highest {
-                t.saw(key, *offset, false);
-            }
-        }
         if !highest.is_empty() {
             // Upstream commits at least offset 0 for every key it polled.
             let commits: BTreeMap<&String, i64> =
                 highest.iter().map(|(k, o)| (k, (*o).max(0))).collect();
             let req = Body::new("commit_offsets").with("offsets", json!(commits));
+            // Unlike upstream, the client only moves past the polled messages
+            // once the whole op succeeded: after a definite commit error the
+            // op fails, the process keeps polling, and had it advanced, its
+            // next poll would look like a skip over messages the history
+            // never shows it receiving.
             if let Err(c) = call(client, ctx, "kafka", req, mapping).await {
                 return c;
             }
+        }
+        let mut t = self.tracker.borrow_mut();
+        let mine = t.positions.entry(client.id().to_string()).or_default();
+        for key in msgs.keys() {
+            // Past the highest offset returned; a key returned empty starts
+            // at 0, as upstream.
+            let next = highest.get(key).map_or(0, |o| o + 1);
+            let e = mine.entry(key.clone()).or_insert(next);
+            *e = (*e).max(next);
+        }
+        for (key, offset) in &highest {
+            t.saw(key, *offset, false);
         }
         Completion::Ok(value)
     }
