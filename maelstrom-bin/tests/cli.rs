@@ -34,8 +34,10 @@ fn test_args<'a>(workload: &'a str, bin: &'a str) -> Vec<&'a str> {
         "7",
         "--recovery-wait",
         "1",
+        // Generous: Python starts slowly on a loaded machine; the test of a node
+        // that never answers init shortens it.
         "--init-timeout",
-        "1",
+        "10",
     ]
 }
 
@@ -276,7 +278,10 @@ fn no_init_reply_crashes_naming_the_node() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let out = maelstrom(&dir, &test_args("echo", "silent.py"));
+    let mut args = test_args("echo", "silent.py");
+    let at = args.iter().position(|a| *a == "--init-timeout").unwrap();
+    args[at + 1] = "2";
+    let out = maelstrom(&dir, &args);
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(255), "{stderr}");
     assert!(

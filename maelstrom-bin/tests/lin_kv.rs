@@ -163,7 +163,7 @@ fn a_map_per_node_is_caught() {
             "--seed",
             "42",
             "--init-timeout",
-            "1",
+            "10",
         ])
         .output()
         .expect("maelstrom runs");

@@ -76,8 +76,10 @@ pub fn short_config(workload: &str, bin: PathBuf, dir: &Path) -> TestConfig {
     cfg.time_limit = Duration::from_secs(3);
     cfg.rate = 10.0;
     cfg.recovery_wait = Duration::from_secs(1);
-    cfg.init_timeout = Duration::from_secs(1);
-    cfg.rpc_timeout = Duration::from_secs(1);
+    // Generous: Python nodes start slowly on a loaded 2-core machine, and a
+    // correct node answers long before either timeout.
+    cfg.init_timeout = Duration::from_secs(10);
+    cfg.rpc_timeout = Duration::from_secs(3);
     cfg.seed = 42;
     cfg.store_root = Some(dir.join("store"));
     cfg
