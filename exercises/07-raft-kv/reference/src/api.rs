@@ -8,6 +8,13 @@
 //! else happens inside, the stage tests can drive several cores over a simulated
 //! network and replay any run from its seed, and the node binary can drive the same
 //! core from the node library's timers and handlers.
+//!
+//! Snapshots (stage 4) add two calls with do-nothing defaults, so a core written
+//! for stages 1 to 3 needs none of it: the application hands the core a snapshot
+//! of its state with [`RaftCore::compact`] and the core drops the entries it
+//! covers; a core that installs a snapshot from the leader (or finds one in its
+//! persister after a restart) hands it to the application with
+//! [`RaftCore::take_snapshot`].
 
 use std::fmt::Debug;
 
@@ -92,6 +99,18 @@ pub struct Applied {
     pub command: Option<Value>,
 }
 
+/// The application's state after applying every entry up to `index`, which
+/// replaces those entries in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The last entry the snapshot covers.
+    pub index: u64,
+    /// That entry's term.
+    pub term: u64,
+    /// The application's state, as the application serialised it.
+    pub data: Value,
+}
+
 /// Why [`RaftCore::propose`] refused a command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotLeader {
@@ -139,6 +158,24 @@ pub trait RaftCore {
     fn take_outbox(&mut self) -> Vec<Outgoing<Self::Message>>;
 
     /// Entries committed since the last call, in index order, each exactly once per
-    /// incarnation (a restarted core applies again from its first entry).
+    /// incarnation (a restarted core applies again from its first entry, or from
+    /// the entry after its snapshot).
     fn take_applied(&mut self) -> Vec<Applied>;
+
+    /// Stage 4: the application has applied every entry up to `index` and `data`
+    /// is its state at that point. The core keeps the snapshot (persisted with its
+    /// durable state) and drops the log entries it covers. An `index` the core has
+    /// not applied yet, or already compacted, is ignored. The default keeps the
+    /// whole log.
+    fn compact(&mut self, index: u64, data: Value) {
+        let _ = (index, data);
+    }
+
+    /// Stage 4: a snapshot the application must load in place of its state, if
+    /// the core installed one (from the leader, or from its persister when it was
+    /// built) since the last call. Call it **before** [`RaftCore::take_applied`]:
+    /// the entries that call returns follow the snapshot. The default has none.
+    fn take_snapshot(&mut self) -> Option<Snapshot> {
+        None
+    }
 }

@@ -35,4 +35,6 @@ pub mod server;
 pub mod sim;
 pub mod stages;
 
-pub use api::{Applied, NodeId, NotLeader, Outgoing, Persister, Proposed, RaftCore, Setup, Timing};
+pub use api::{
+    Applied, NodeId, NotLeader, Outgoing, Persister, Proposed, RaftCore, Setup, Snapshot, Timing,
+};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::log::Entry;
+use crate::api::Snapshot;
 
 /// One Raft message. Every message carries the sender's term, the one clock all
 /// nodes share: a node that sees a higher term steps down to follower of it, and
@@ -30,7 +31,11 @@ pub enum Message {
         /// The leader's commit index.
         commit: u64,
     },
-    /// The answer to an AppendEntries.
+    /// A leader sends its snapshot to a follower that needs entries the leader no
+    /// longer has (Figure 13, in one message: the state machines here are small).
+    /// The answer is an `Appended` with `Ok(snapshot.index)`.
+    InstallSnapshot { term: u64, snapshot: Snapshot },
+    /// The answer to an AppendEntries (or an InstallSnapshot).
     Appended {
         term: u64,
         /// `Ok(match_index)`: the follower's log now matches the leader's up to
@@ -58,6 +63,7 @@ impl Message {
             Message::RequestVote { term, .. }
             | Message::Vote { term, .. }
             | Message::AppendEntries { term, .. }
+            | Message::InstallSnapshot { term, .. }
             | Message::Appended { term, .. } => *term,
         }
     }

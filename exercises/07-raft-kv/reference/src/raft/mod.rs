@@ -1,12 +1,14 @@
 //! The reference Raft core: leader election, log replication and persistence, as a
 //! pure state machine behind [`RaftCore`].
 //!
-//! Reading order: [`Raft::tick`] (timeouts), [`Raft::step`] (the four messages),
-//! then the leader's bookkeeping in [`Raft::advance_commit`]. Section numbers refer
-//! to the extended Raft paper (Ongaro and Ousterhout, 2014).
+//! Reading order: [`Raft::tick`] (timeouts), [`Raft::step`] (the messages), then
+//! the leader's bookkeeping in [`Raft::advance_commit`]; log compaction and
+//! InstallSnapshot are in `snapshot.rs`. Section numbers refer to the extended Raft
+//! paper (Ongaro and Ousterhout, 2014).
 
 mod log;
 mod message;
+mod snapshot;
 
 use std::collections::BTreeSet;
 
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::api::{
-    Applied, NodeId, NotLeader, Outgoing, Persister, Proposed, RaftCore, Setup, Timing,
+    Applied, NodeId, NotLeader, Outgoing, Persister, Proposed, RaftCore, Setup, Snapshot, Timing,
 };
 pub use log::{Entry, Log};
 pub use message::{Conflict, Message};
@@ -49,7 +51,12 @@ enum Role {
     /// Asking for votes; `votes` holds who granted one (itself included).
     Candidate { votes: BTreeSet<NodeId> },
     /// Replicating its log to every follower.
-    Leader { progress: Vec<Progress> },
+    Leader {
+        progress: Vec<Progress>,
+        /// When each node last answered us in this term (ours: unused), so that
+        /// a leader cut off from a majority notices and steps down.
+        heard: Vec<u64>,
+    },
 }
 
 /// A leader's view of one follower's log.
@@ -61,12 +68,16 @@ struct Progress {
     matched: u64,
 }
 
-/// What survives a crash (Figure 2, "persistent state on all servers").
+/// What survives a crash (Figure 2, "persistent state on all servers", and the
+/// snapshot that replaced the log's oldest entries).
 #[derive(Serialize, Deserialize)]
 struct Durable {
     term: u64,
     voted_for: Option<NodeId>,
     log: Log,
+    /// The application's state at the log's base (`Null` before any snapshot).
+    #[serde(default)]
+    snapshot: Value,
 }
 
 /// The reference Raft core.
@@ -82,6 +93,8 @@ pub struct Raft {
     term: u64,
     voted_for: Option<NodeId>,
     log: Log,
+    /// The application's state at `log.base_index()`.
+    snapshot: Value,
 
     // Volatile.
     role: Role,
@@ -96,6 +109,8 @@ pub struct Raft {
     heartbeat_due: u64,
     outbox: Vec<Outgoing<Message>>,
     apply_queue: Vec<Applied>,
+    /// A snapshot installed since the application last asked.
+    snapshot_queue: Option<Snapshot>,
 }
 
 impl Raft {
@@ -106,10 +121,18 @@ impl Raft {
             .persister
             .load()
             .and_then(|v| serde_json::from_value::<Durable>(v).ok());
-        let (term, voted_for, log) = match durable {
-            Some(d) => (d.term, d.voted_for, d.log),
-            None => (0, None, Log::default()),
+        let (term, voted_for, log, snapshot) = match durable {
+            Some(d) => (d.term, d.voted_for, d.log, d.snapshot),
+            None => (0, None, Log::default(), Value::Null),
         };
+        // Everything a snapshot covers was committed, and the application gets it
+        // back before any entry.
+        let base = log.base_index();
+        let snapshot_queue = (base > 0).then(|| Snapshot {
+            index: base,
+            term: log.base_term(),
+            data: snapshot.clone(),
+        });
         let mut raft = Raft {
             id: setup.id,
             cluster_size: setup.cluster_size,
@@ -120,15 +143,17 @@ impl Raft {
             term,
             voted_for,
             log,
+            snapshot,
             role: Role::Follower { leader: None },
-            commit: 0,
-            applied: 0,
+            commit: base,
+            applied: base,
             now: 0,
             clock_started: false,
             election_deadline: 0,
             heartbeat_due: 0,
             outbox: Vec::new(),
             apply_queue: Vec::new(),
+            snapshot_queue,
         };
         raft.reset_election_deadline();
         raft
@@ -149,6 +174,11 @@ impl Raft {
     /// The index of the last entry in the log.
     pub fn last_index(&self) -> u64 {
         self.log.last_index()
+    }
+
+    /// How many entries the log keeps (those not replaced by a snapshot).
+    pub fn log_len(&self) -> usize {
+        self.log.len()
     }
 
     fn majority(&self) -> usize {
@@ -182,6 +212,7 @@ impl Raft {
             term: self.term,
             voted_for: self.voted_for,
             log,
+            snapshot: self.snapshot.clone(),
         };
         // Serialising plain data cannot fail.
         let value = serde_json::to_value(&durable).unwrap_or(Value::Null);
@@ -228,7 +259,10 @@ impl Raft {
     fn become_leader(&mut self) {
         let next = self.log.last_index() + 1;
         let progress = vec![Progress { next, matched: 0 }; self.cluster_size];
-        self.role = Role::Leader { progress };
+        // Being elected counts as hearing from everyone who voted, and giving the
+        // others a full timeout too is harmless.
+        let heard = vec![self.now; self.cluster_size];
+        self.role = Role::Leader { progress, heard };
         self.log.push(Entry {
             term: self.term,
             command: None,
@@ -248,10 +282,16 @@ impl Raft {
     /// Sends `peer` the entries it is missing, from its `next` on (none if it is up
     /// to date: then it is a heartbeat).
     fn send_append(&mut self, peer: NodeId) {
-        let Role::Leader { progress } = &mut self.role else {
+        let base = self.log.base_index();
+        let Role::Leader { progress, .. } = &mut self.role else {
             return;
         };
         let prev_index = progress[peer].next - 1;
+        if prev_index < base {
+            // The entries it needs are gone: send the snapshot instead.
+            self.send_snapshot(peer);
+            return;
+        }
         let entries = self.log.slice(prev_index + 1, MAX_BATCH);
         // Optimistically assume the entries arrive, so that the next proposal or
         // heartbeat sends only what follows them (pipelining). A lost message shows
@@ -315,6 +355,29 @@ impl Raft {
         self.reset_election_deadline();
         let term = self.term;
 
+        // Entries up to our snapshot's base are committed, so they match the
+        // leader's: skip them, and check the rest against the base.
+        let (mut prev_index, mut prev_term, mut entries) = (prev_index, prev_term, entries);
+        let base = self.log.base_index();
+        if prev_index < base {
+            let covered = (base - prev_index).min(entries.len() as u64);
+            let last_sent = prev_index + entries.len() as u64;
+            entries.drain(..covered as usize);
+            if entries.is_empty() {
+                let matched = last_sent.min(base);
+                self.send(
+                    from,
+                    Message::Appended {
+                        term,
+                        result: Ok(matched),
+                    },
+                );
+                return;
+            }
+            prev_index = base;
+            prev_term = self.log.base_term();
+        }
+
         let result = match self.log.term_at(prev_index) {
             None => Err(Conflict {
                 term: None,
@@ -343,10 +406,11 @@ impl Raft {
     }
 
     fn handle_appended(&mut self, from: NodeId, result: Result<u64, Conflict>) {
-        let last_index = self.log.last_index();
-        let Role::Leader { progress } = &mut self.role else {
+        let (last_index, now) = (self.log.last_index(), self.now);
+        let Role::Leader { progress, heard } = &mut self.role else {
             return;
         };
+        heard[from] = now;
         let p = &mut progress[from];
         match result {
             Ok(matched) => {
@@ -383,7 +447,7 @@ impl Raft {
     /// §5.4.2). Entries of earlier terms are never counted directly (Figure 8): they
     /// commit with the first current-term entry after them.
     fn advance_commit(&mut self) {
-        let Role::Leader { progress } = &self.role else {
+        let Role::Leader { progress, .. } = &self.role else {
             return;
         };
         let needed = match self.bug {
@@ -408,6 +472,21 @@ impl Raft {
         }
     }
 
+    /// Whether a leader has heard from fewer than a majority (itself included)
+    /// within the longest election timeout: by then the others may well have
+    /// elected someone else (§6.2's check, as leader lease-free "check quorum").
+    fn lost_quorum(&self) -> bool {
+        let Role::Leader { heard, .. } = &self.role else {
+            return false;
+        };
+        let window = self.timing.election_timeout.1;
+        let recent = self
+            .peers()
+            .filter(|&p| self.now.saturating_sub(heard[p]) <= window)
+            .count();
+        1 + recent < self.majority()
+    }
+
     fn queue_applied(&mut self) {
         while self.applied < self.commit {
             self.applied += 1;
@@ -430,7 +509,11 @@ impl RaftCore for Raft {
         }
         // §5.1: a newer term makes us a follower of it; an older one is stale.
         if msg.term() > self.term {
-            let leader = matches!(msg, Message::AppendEntries { .. }).then_some(from);
+            let from_leader = matches!(
+                msg,
+                Message::AppendEntries { .. } | Message::InstallSnapshot { .. }
+            );
+            let leader = from_leader.then_some(from);
             self.become_follower(msg.term(), leader);
         }
         if msg.term() < self.term {
@@ -445,7 +528,7 @@ impl RaftCore for Raft {
                         granted: false,
                     },
                 ),
-                Message::AppendEntries { .. } => self.send(
+                Message::AppendEntries { .. } | Message::InstallSnapshot { .. } => self.send(
                     from,
                     Message::Appended {
                         term,
@@ -473,6 +556,7 @@ impl RaftCore for Raft {
                 commit,
                 ..
             } => self.handle_append(from, prev_index, prev_term, entries, commit),
+            Message::InstallSnapshot { snapshot, .. } => self.handle_snapshot(from, snapshot),
             Message::Appended { result, .. } => self.handle_appended(from, result),
         }
     }
@@ -489,7 +573,13 @@ impl RaftCore for Raft {
         self.now = self.now.max(now);
         match self.role {
             Role::Leader { .. } => {
-                if self.now >= self.heartbeat_due {
+                if self.lost_quorum() {
+                    // Cut off from a majority: we cannot commit anything, and a new
+                    // leader may already exist. Saying so lets the node send
+                    // clients elsewhere (error 11) instead of keeping them waiting.
+                    self.role = Role::Follower { leader: None };
+                    self.reset_election_deadline();
+                } else if self.now >= self.heartbeat_due {
                     self.broadcast_append();
                 }
             }
@@ -547,5 +637,13 @@ impl RaftCore for Raft {
 
     fn take_applied(&mut self) -> Vec<Applied> {
         std::mem::take(&mut self.apply_queue)
+    }
+
+    fn compact(&mut self, index: u64, data: Value) {
+        self.compact_log(index, data);
+    }
+
+    fn take_snapshot(&mut self) -> Option<Snapshot> {
+        self.snapshot_queue.take()
     }
 }

@@ -10,7 +10,13 @@
 //! - **election safety**: at most one leader per term, across restarts;
 //! - **state machine safety**: no two nodes apply different commands at one index;
 //! - **apply order**: each incarnation of a core applies indices 1, 2, 3, ... in
-//!   order, with no gap and no repetition.
+//!   order, with no gap and no repetition; a snapshot it takes moves it to the
+//!   snapshot's index;
+//! - **snapshot contents** (stage 4): every node runs a tiny application whose
+//!   state is a digest of the commands it applied; a snapshot handed to it must
+//!   hold exactly the digest of the committed commands up to its index.
+
+mod helpers;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -114,9 +120,37 @@ pub struct Cluster<'f, C: RaftCore> {
     applied_upto: Vec<u64>,
     /// Per node: every (index, command) it ever applied.
     applied: Vec<BTreeMap<u64, Option<Value>>>,
+    /// Per node: the highest index a snapshot it took covers, in any
+    /// incarnation (those entries count as applied there).
+    covered: Vec<u64>,
+    /// Per node: the application's state.
+    apps: Vec<App>,
+    /// If set, each application hands its core a snapshot every this many
+    /// applied entries (stage 4).
+    snapshot_every: Option<u64>,
     /// The leader seen in each term.
     leaders: BTreeMap<u64, NodeId>,
     violation: Option<String>,
+}
+
+/// The application each simulated node runs: a digest of the commands applied so
+/// far, which is all a snapshot needs to carry to be checked.
+#[derive(Clone, Copy, Debug, Default)]
+struct App {
+    /// The last index applied (or covered by the snapshot loaded).
+    index: u64,
+    /// The digest of the commands up to `index`.
+    digest: u64,
+    /// The index of the last snapshot handed to the core.
+    snapshot_at: u64,
+}
+
+/// Folds one command into a digest (FNV-1a over its JSON).
+fn digest_step(digest: u64, command: &Option<Value>) -> u64 {
+    let text = serde_json::to_string(command).unwrap_or_default();
+    text.bytes().fold(digest ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl<'f, C: RaftCore> Cluster<'f, C> {
@@ -127,7 +161,8 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
             nodes: (0..n).map(|_| None).collect(),
-            storage: vec![MemPersister::default(); n],
+            // One persister per node: `vec![..; n]` would clone one shared cell.
+            storage: (0..n).map(|_| MemPersister::default()).collect(),
             group: vec![0; n],
             net: NetConfig::reliable(),
             now: 0,
@@ -138,6 +173,9 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
             committed: BTreeMap::new(),
             applied_upto: vec![0; n],
             applied: vec![BTreeMap::new(); n],
+            covered: vec![0; n],
+            apps: vec![App::default(); n],
+            snapshot_every: None,
             leaders: BTreeMap::new(),
             violation: None,
         };
@@ -231,7 +269,22 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
         };
         self.nodes[i] = Some((self.factory)(setup));
         self.applied_upto[i] = 0;
+        self.apps[i] = App::default();
         self.collect(i);
+    }
+
+    /// Makes every node's application hand its core a snapshot every `every`
+    /// applied entries (`None`: never, as in stages 1 to 3).
+    pub fn set_snapshot_every(&mut self, every: Option<u64>) {
+        self.snapshot_every = every;
+    }
+
+    /// The size of node `i`'s persisted state, in bytes of JSON: what must stay
+    /// bounded once the log is compacted.
+    pub fn persisted_bytes(&self, i: NodeId) -> usize {
+        self.storage[i]
+            .load()
+            .map_or(0, |v| serde_json::to_string(&v).map_or(0, |s| s.len()))
     }
 
     /// Cuts node `i` off from every other node.
@@ -324,6 +377,8 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
             return;
         };
         let outbox = core.take_outbox();
+        // The snapshot first: the entries that follow come after it.
+        let snapshot = core.take_snapshot();
         let applied = core.take_applied();
         let leader_term = core.is_leader().then(|| core.term());
 
@@ -353,6 +408,9 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
             self.queue.insert((self.now + delay, self.seq), m);
         }
 
+        if let Some(snapshot) = snapshot {
+            self.load_snapshot(i, snapshot);
+        }
         for a in applied {
             let expected = self.applied_upto[i] + 1;
             if a.index != expected {
@@ -376,8 +434,12 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
                     self.committed.insert(a.index, a.command.clone());
                 }
             }
+            let app = &mut self.apps[i];
+            app.digest = digest_step(app.digest, &a.command);
+            app.index = a.index;
             self.applied[i].insert(a.index, a.command);
         }
+        self.maybe_compact(i);
 
         if let Some(term) = leader_term {
             match self.leaders.get(&term) {
@@ -392,150 +454,69 @@ impl<'f, C: RaftCore> Cluster<'f, C> {
         }
     }
 
+    /// Node `i`'s application loads a snapshot its core handed over; it must
+    /// be ahead of what the application has and hold the committed commands.
+    fn load_snapshot(&mut self, i: NodeId, snapshot: crate::api::Snapshot) {
+        if snapshot.index < self.applied_upto[i] {
+            self.fail(format!(
+                "node {i} handed over a snapshot at index {} after applying index {}",
+                snapshot.index, self.applied_upto[i]
+            ));
+            return;
+        }
+        let mut expected = 0;
+        for index in 1..=snapshot.index {
+            match self.committed.get(&index) {
+                Some(command) => expected = digest_step(expected, command),
+                None => {
+                    self.fail(format!(
+                        "node {i} handed over a snapshot at index {} but index {index} \
+                         was never applied anywhere",
+                        snapshot.index
+                    ));
+                    return;
+                }
+            }
+        }
+        let digest = snapshot.data.get("digest").and_then(Value::as_u64);
+        if digest != Some(expected) {
+            self.fail(format!(
+                "node {i} handed over a snapshot at index {} holding {}, which is not the \
+                 state the committed commands up to there give (a snapshot from another \
+                 node's state, or its data lost?)",
+                snapshot.index, snapshot.data
+            ));
+            return;
+        }
+        self.applied_upto[i] = snapshot.index;
+        self.covered[i] = self.covered[i].max(snapshot.index);
+        self.apps[i] = App {
+            index: snapshot.index,
+            digest: expected,
+            snapshot_at: snapshot.index,
+        };
+    }
+
+    /// Hands node `i`'s core a snapshot if its application is due for one.
+    fn maybe_compact(&mut self, i: NodeId) {
+        let Some(every) = self.snapshot_every else {
+            return;
+        };
+        let app = self.apps[i];
+        if app.index < app.snapshot_at + every.max(1) {
+            return;
+        }
+        self.apps[i].snapshot_at = app.index;
+        let data = serde_json::json!({ "index": app.index, "digest": app.digest });
+        if let Some(core) = self.nodes[i].as_mut() {
+            // Anything this makes the core send goes out with its next outbox.
+            core.compact(app.index, data);
+        }
+    }
+
     fn fail(&mut self, what: String) {
         if self.violation.is_none() {
             self.violation = Some(format!("at {} ms: {what}", self.now));
-        }
-    }
-
-    // ---- observations and helpers for scenarios ---------------------------------
-
-    /// Nodes that are up and in group 0.
-    pub fn connected_up(&self) -> Vec<NodeId> {
-        (0..self.nodes.len())
-            .filter(|&i| self.is_up(i) && self.group[i] == 0)
-            .collect()
-    }
-
-    /// The nodes among `among` that believe they lead, by term.
-    fn leaders_among(&self, among: &[NodeId]) -> BTreeMap<u64, Vec<NodeId>> {
-        let mut by_term: BTreeMap<u64, Vec<NodeId>> = BTreeMap::new();
-        for &i in among {
-            if let Some(core) = self.node(i) {
-                if core.is_leader() {
-                    by_term.entry(core.term()).or_default().push(i);
-                }
-            }
-        }
-        by_term
-    }
-
-    /// Waits (up to ten election timeouts) until the connected nodes have exactly
-    /// one leader in their newest leader term, and returns it.
-    pub fn check_one_leader(&mut self) -> Result<NodeId, String> {
-        let step = self.timing.election_timeout.1;
-        for _ in 0..10 {
-            self.run_for(step)?;
-            let connected = self.connected_up();
-            if let Some((term, leaders)) = self.leaders_among(&connected).pop_last() {
-                if leaders.len() > 1 {
-                    return Err(format!("term {term} has leaders {leaders:?}"));
-                }
-                return Ok(leaders[0]);
-            }
-        }
-        Err(format!(
-            "expected one leader among nodes {:?} within {} ms, got none \
-             (does the core start elections from tick()?)",
-            self.connected_up(),
-            10 * step
-        ))
-    }
-
-    /// Fails if any connected node believes it leads.
-    pub fn check_no_leader(&self) -> Result<(), String> {
-        let connected = self.connected_up();
-        match self.leaders_among(&connected).pop_last() {
-            Some((term, leaders)) => Err(format!(
-                "expected no leader among {connected:?}, but {leaders:?} lead term {term}"
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// The term all connected nodes agree on; fails if they disagree.
-    pub fn check_terms(&self) -> Result<u64, String> {
-        let terms: Vec<(NodeId, u64)> = self
-            .connected_up()
-            .into_iter()
-            .filter_map(|i| self.node(i).map(|c| (i, c.term())))
-            .collect();
-        let first = terms.first().map_or(0, |t| t.1);
-        if terms.iter().any(|t| t.1 != first) {
-            return Err(format!("connected nodes disagree on the term: {terms:?}"));
-        }
-        Ok(first)
-    }
-
-    /// How many nodes have applied `index`, and the command there.
-    pub fn n_committed(&self, index: u64) -> (usize, Option<Value>) {
-        let count = (0..self.nodes.len())
-            .filter(|&i| self.applied[i].contains_key(&index))
-            .count();
-        (count, self.committed.get(&index).cloned().flatten())
-    }
-
-    /// Has `command` agreed on by at least `expected` nodes: proposes it on
-    /// whichever connected node accepts it, waits up to 2 s for it to be applied,
-    /// and, if `retry`, tries again (up to 10 s in all) when it is not. Returns its
-    /// index.
-    pub fn one(&mut self, command: Value, expected: usize, retry: bool) -> Result<u64, String> {
-        let start = self.now;
-        let mut candidate = 0;
-        while self.now < start + 10_000 {
-            let mut index = None;
-            for _ in 0..self.nodes.len() {
-                candidate = (candidate + 1) % self.nodes.len();
-                if self.is_up(candidate) && self.group[candidate] == 0 {
-                    if let Some(i) = self.propose(candidate, command.clone()) {
-                        index = Some(i);
-                        break;
-                    }
-                }
-            }
-            let Some(index) = index else {
-                self.run_for(50)?;
-                continue;
-            };
-            let deadline = self.now + 2_000;
-            while self.now < deadline {
-                self.run_for(20)?;
-                let (count, got) = self.n_committed(index);
-                if count >= expected && got.as_ref() == Some(&command) {
-                    return Ok(index);
-                }
-            }
-            if !retry {
-                let (count, got) = self.n_committed(index);
-                return Err(format!(
-                    "command {command} proposed at index {index} was not agreed on by {expected} \
-                     nodes within 2 s ({count} applied {got:?} there)"
-                ));
-            }
-        }
-        Err(format!(
-            "command {command} was not agreed on by {expected} nodes within 10 s"
-        ))
-    }
-
-    /// Runs until every connected node that is up has applied everything
-    /// committed, or fails after `within` ms.
-    pub fn wait_applied_everywhere(&mut self, within: u64) -> Result<(), String> {
-        let deadline = self.now + within;
-        loop {
-            let last = self.committed.keys().next_back().copied().unwrap_or(0);
-            let lagging: Vec<NodeId> = (0..self.nodes.len())
-                .filter(|&i| self.is_up(i) && self.group[i] == 0 && self.applied_upto[i] < last)
-                .collect();
-            if lagging.is_empty() {
-                return Ok(());
-            }
-            if self.now >= deadline {
-                return Err(format!(
-                    "nodes {lagging:?} have not applied index {last} within {within} ms"
-                ));
-            }
-            self.run_for(20)?;
         }
     }
 }
