@@ -20,6 +20,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a workload against a node binary and check the results.
     Test(Box<TestArgs>),
+    /// Grade an exercise: build your node, run its levels, compare with the reference.
+    Grade(Box<super::grade::GradeArgs>),
+    /// Run every exercise's reference solution through its levels.
+    Demo(super::demo::DemoArgs),
 }
 
 /// `maelstrom test` options (upstream's names and defaults).
@@ -264,6 +268,14 @@ impl TestArgs {
         cfg.init_timeout = secs(self.init_timeout, "--init-timeout")?;
         // Unknown (or not yet supported) workloads are argument errors, before any node starts.
         crate::workload::by_name(&cfg.workload, &cfg)?;
+        if self.workload == "lin-kv" && !cfg.concurrency.is_multiple_of(2 * cfg.nodes.len()) {
+            return Err(format!(
+                "The lin-kv workload runs each key with 2n threads ({}), so --concurrency ({}) must be a \
+                 multiple of 2n. Consider --concurrency 2n.",
+                2 * cfg.nodes.len(),
+                cfg.concurrency
+            ));
+        }
         Ok(cfg)
     }
 }

@@ -1,4 +1,5 @@
-//! The `maelstrom` command line: `maelstrom test`, as processes or in simulation.
+//! The `maelstrom` command line: `maelstrom test`, as processes or in simulation;
+//! `maelstrom grade` and `maelstrom demo` for the exercises.
 //!
 //! It lives in the harness (not in the binary) because a node binary built with
 //! `maelstrom-node` runs it too: `maelstrom test --sim --bin PATH` checks that PATH
@@ -7,6 +8,8 @@
 //! the whole test runs inside that one process on virtual time.
 
 mod args;
+pub mod demo;
+pub mod grade;
 mod report;
 mod sim;
 
@@ -44,6 +47,8 @@ pub fn main(argv: Vec<String>, library: Option<LibraryNodes>) -> i32 {
     };
     match cli.command {
         Command::Test(args) => test_command(&args, &argv, library),
+        Command::Grade(args) => grade::command(&args),
+        Command::Demo(args) => demo::command(&args),
     }
 }
 

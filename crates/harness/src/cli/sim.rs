@@ -49,7 +49,7 @@ pub fn run_in_node_binary(args: &TestArgs, argv: &[String]) -> i32 {
 }
 
 /// Whether `bin` answers the probe; the error explains what to do if not.
-fn probe(bin: &std::path::Path) -> Result<(), String> {
+pub(super) fn probe(bin: &std::path::Path) -> Result<(), String> {
     let not_library = |why: &str| {
         format!(
             "--sim needs a node binary built with the maelstrom-node library, and {} {why}. \
@@ -160,7 +160,7 @@ pub fn simulate(mut cfg: TestConfig, nodes: LibraryNodes) -> Result<Outcome, cra
 }
 
 /// `N` (seeds 0..N) or `A..B`.
-fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
+pub(super) fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
     let bad =
         || format!("invalid --seeds {spec:?}: expected a count like 100 or a range like 5..50");
     let seeds: Vec<u64> = match spec.split_once("..") {
