@@ -140,7 +140,10 @@ pub fn command(args: &DemoArgs) -> i32 {
         // references work; `maelstrom grade --reference` sweeps the seeds.
         let first = [cfg.seeds[0]];
         let store = args.store.join("demo").join(&cfg.exercise);
-        plans.push((ex, Plan::new(cfg, &levels, Some(&first), &bin, &store)));
+        plans.push((
+            ex,
+            Plan::new(cfg, &levels, Some(&first), &bin, &store, "reference"),
+        ));
     }
     let jobs: Vec<_> = plans
         .iter()
@@ -154,7 +157,7 @@ pub fn command(args: &DemoArgs) -> i32 {
             }
             runner::Ran::Crashed(_) => "crashed".into(),
         };
-        eprintln!("  {}: valid {what}", job.store.display());
+        eprintln!("  {}: valid {what}", job.label);
     });
     let mut at = 0;
     for (ex, plan) in &plans {

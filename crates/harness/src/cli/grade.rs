@@ -180,6 +180,7 @@ pub fn command(args: &GradeArgs) -> i32 {
         seeds.as_deref(),
         &graded,
         &store.join("yours"),
+        if args.reference { "reference" } else { "yours" },
     );
     let ref_plan = learner.as_ref().map(|_| {
         Plan::new(
@@ -188,6 +189,7 @@ pub fn command(args: &GradeArgs) -> i32 {
             seeds.as_deref(),
             &reference,
             &store.join("reference"),
+            "reference",
         )
     });
     eprintln!(
@@ -274,15 +276,7 @@ fn progress(job: &Job, ran: &Ran) {
         },
         Ran::Crashed(_) => "crashed".into(),
     };
-    eprintln!(
-        "  {} seed {}: {what}",
-        job.store
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        job.seed
-    );
+    eprintln!("  {}, seed {}: {what}", job.label, job.seed);
 }
 
 /// The tests of the levels for one binary: which jobs belong to which level.
@@ -297,12 +291,14 @@ pub struct Plan {
 
 impl Plan {
     /// Plans `levels` for `bin`: every seed in simulation, the first as processes.
+    /// `who` names whose tests they are in progress lines.
     pub fn new(
         cfg: &GradeConfig,
         levels: &[&Level],
         seeds: Option<&[u64]>,
         bin: &Binary,
         store: &Path,
+        who: &str,
     ) -> Plan {
         let mut jobs = Vec::new();
         let mut spans = Vec::new();
@@ -322,6 +318,7 @@ impl Plan {
                         args: level.args.clone(),
                         seed,
                         store: store.join(&level.name).join(format!("seed-{seed}")),
+                        label: format!("{who}: {} level {}", cfg.exercise, level.name),
                     });
                 }
             }
@@ -530,6 +527,12 @@ fn failure_report(level: &Level, eval: &Eval) -> Option<String> {
             .into_iter()
             .map(|l| format!("  - {l}")),
     );
+    // How the first failed operation was answered: for a starter, the
+    // not-supported error that says which message it does not handle yet.
+    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap_or_default();
+    if let Some(line) = explain::first_error(&history) {
+        out.push(format!("  - {line}"));
+    }
     out.push(format!("  Replay: {}", job.replay()));
     out.push(format!(
         "  Look in: {} (results.json, history.jsonl, messages.jsonl, node-logs/)",

@@ -91,6 +91,8 @@ pub struct Job {
     pub seed: u64,
     /// A store root for this test alone, so its `latest` link is this test.
     pub store: PathBuf,
+    /// Whose test of which level, for progress lines.
+    pub label: String,
 }
 
 /// What running a [`Job`] gave.
