@@ -25,7 +25,7 @@ pub enum Command {
 
 /// The map. Keys are JSON values, kept in their serialised form so any JSON key
 /// (upstream uses integers) orders deterministically.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Store {
     data: BTreeMap<String, Value>,
 }

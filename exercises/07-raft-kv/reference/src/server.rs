@@ -13,6 +13,10 @@
 //! - A request whose entry is replaced by another leader's gets 11 too (its index
 //!   was committed with something else, so it never will be); one that is not
 //!   applied in time gets 0 (timeout), which is indefinite: it may still commit.
+//! - Every [`SNAPSHOT_EVERY`] applied entries the store is handed to the core as
+//!   a snapshot, so the log (and what is persisted) stays small over a long run.
+//!   A snapshot the core installs replaces the store; requests waiting on entries
+//!   it covers get 0, since whether their entry made it is unknown here.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,7 +25,7 @@ use std::time::Duration;
 
 use crate::kv::{Command, Store};
 use crate::raft::{Message, Raft};
-use crate::{NodeId, Persister, RaftCore, Setup, Timing};
+use crate::{NodeId, NotLeader, Persister, RaftCore, Setup, Timing};
 use maelstrom_node::{Context, Node, Request, RpcError, Storage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -36,6 +40,11 @@ const TICK: Duration = Duration::from_millis(10);
 const APPLY_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a follower waits for the leader's answer to a forwarded request.
 const FORWARD_TIMEOUT: Duration = Duration::from_millis(1500);
+/// How long a request waits for some leader to be known (during an election)
+/// before it is refused with 11: a bit more than one election timeout.
+const LEADER_WAIT: Duration = Duration::from_millis(500);
+/// How many applied entries between two snapshots of the store.
+pub const SNAPSHOT_EVERY: u64 = 100;
 /// The key of the core's state in the node's durable storage.
 const STORAGE_KEY: &str = "raft";
 
@@ -102,6 +111,10 @@ struct Pending {
 struct Server {
     core: Raft,
     store: Store,
+    /// The last log index applied to `store`.
+    applied: u64,
+    /// The index of the last snapshot handed to the core.
+    snapshot_at: u64,
     /// By log index.
     pending: BTreeMap<u64, Pending>,
 }
@@ -120,15 +133,27 @@ impl RaftKv {
     /// Sends what the core produced and applies what it committed. Called after
     /// every call into the core.
     fn flush(&self, ctx: &Context) -> anyhow::Result<()> {
-        let (outbox, applied) = {
+        let (outbox, snapshot, applied) = {
             let mut s = self.server.borrow_mut();
-            (s.core.take_outbox(), s.core.take_applied())
+            // The snapshot first: the entries that follow come after it.
+            let snapshot = s.core.take_snapshot();
+            (s.core.take_outbox(), snapshot, s.core.take_applied())
         };
         for out in outbox {
             ctx.send(&self.ids[out.to], &Out::Raft { rpc: &out.msg })?;
         }
         let mut s = self.server.borrow_mut();
+        if let Some(snapshot) = snapshot {
+            s.store = serde_json::from_value(snapshot.data)
+                .map_err(|e| anyhow::anyhow!("a snapshot that is not a store: {e}"))?;
+            s.applied = snapshot.index;
+            s.snapshot_at = snapshot.index;
+            // Dropping their senders answers them with an (indefinite) timeout.
+            let later = s.pending.split_off(&(snapshot.index + 1));
+            s.pending = later;
+        }
         for entry in applied {
+            s.applied = entry.index;
             let Some(command) = entry.command else {
                 continue; // a leader's no-op
             };
@@ -148,6 +173,11 @@ impl RaftKv {
                 let _ = p.done.send(outcome);
             }
         }
+        if s.applied >= s.snapshot_at + SNAPSHOT_EVERY {
+            let (index, data) = (s.applied, serde_json::to_value(&s.store)?);
+            s.snapshot_at = index;
+            s.core.compact(index, data);
+        }
         Ok(())
     }
 
@@ -158,9 +188,16 @@ impl RaftKv {
         command: Command,
         forwarded: bool,
     ) -> anyhow::Result<()> {
-        let proposal = {
-            let mut s = self.server.borrow_mut();
-            s.core.propose(serde_json::to_value(&command)?)
+        let command_value = serde_json::to_value(&command)?;
+        let give_up = ctx.now() + LEADER_WAIT;
+        let proposal = loop {
+            let proposal = self.server.borrow_mut().core.propose(command_value.clone());
+            match proposal {
+                // An election is under way: its outcome is worth waiting for
+                // rather than turning the client away.
+                Err(NotLeader { leader: None }) if ctx.now() < give_up => ctx.sleep(TICK).await,
+                other => break other,
+            }
         };
         let value = match proposal {
             Ok(p) => {
@@ -231,6 +268,8 @@ impl Node for RaftKv {
             server: RefCell::new(Server {
                 core,
                 store: Store::default(),
+                applied: 0,
+                snapshot_at: 0,
                 pending: BTreeMap::new(),
             }),
         })
