@@ -182,16 +182,11 @@ pub fn command(args: &GradeArgs) -> i32 {
         &store.join("yours"),
         if args.reference { "reference" } else { "yours" },
     );
-    let ref_plan = learner.as_ref().map(|_| {
-        Plan::new(
-            cfg,
-            &levels,
-            seeds.as_deref(),
-            &reference,
-            &store.join("reference"),
-            "reference",
-        )
-    });
+    // The reference runs exactly the learner's tests (seeds included), so its
+    // column compares like with like.
+    let ref_plan = learner
+        .as_ref()
+        .map(|_| plan.for_binary(&reference, &store.join("reference"), "reference"));
     eprintln!(
         "Grading {} ({}), {}...",
         cfg.exercise,
@@ -330,6 +325,36 @@ impl Plan {
             spans,
             levels,
         }
+    }
+
+    /// The same tests (levels and seeds) for another binary.
+    pub fn for_binary(&self, bin: &Binary, store: &Path, who: &str) -> Plan {
+        let mut plan = Plan {
+            jobs: self.jobs.clone(),
+            spans: self.spans.clone(),
+            levels: self.levels.clone(),
+        };
+        for job in &mut plan.jobs {
+            job.bin = bin.clone();
+            // Keep the level and seed folders: .../LEVEL/seed-N.
+            let tail: PathBuf = job
+                .store
+                .iter()
+                .rev()
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            job.store = store.join(tail);
+            let what = job
+                .label
+                .split_once(": ")
+                .map(|(_, w)| w.to_string())
+                .unwrap_or_default();
+            job.label = format!("{who}: {what}");
+        }
+        plan
     }
 
     /// Judges each level from its jobs' results.
@@ -498,7 +523,9 @@ fn failure_report(level: &Level, eval: &Eval) -> Option<String> {
         ));
         out.extend(why.lines().map(|l| format!("  {l}")));
         out.push(format!("  Replay: {}", job.replay()));
-        out.push(format!("  Store: {}", job.store.display()));
+        let latest = job.store.join("latest");
+        let dir = latest.canonicalize().unwrap_or(job.store.clone());
+        out.push(format!("  Look in: {}", dir.display()));
         return Some(out.join("\n"));
     }
     let (job, results, dir) = eval.failing()?;
