@@ -484,16 +484,6 @@ fn row(
 /// How to run a Raft stage, which `maelstrom grade` does not: the stages are the
 /// exercise's own cargo tests of the core, not harness runs of a node binary.
 pub fn stage_note(cfg: &GradeConfig, stage: &Value, grading_reference: bool) -> String {
-    let number = match stage {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => match s.as_str() {
-            "election" => "1".into(),
-            "replication" | "agreement" => "2".into(),
-            "persistence" => "3".into(),
-            other => other.to_string(),
-        },
-        other => other.to_string(),
-    };
     let stage = criteria::fmt_value(Some(stage));
     if grading_reference {
         format!(
@@ -502,7 +492,7 @@ pub fn stage_note(cfg: &GradeConfig, stage: &Value, grading_reference: bool) -> 
         )
     } else {
         format!(
-            "Raft stage {stage}: run with `cargo run -p {} --example stages -- {number}`",
+            "Raft stage {stage}: run with `cargo run -p {} --example stages -- {stage}`",
             cfg.starter_package
         )
     }

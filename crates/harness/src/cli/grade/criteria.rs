@@ -66,16 +66,25 @@ fn descend<'a>(v: &'a Value, segments: &[&str]) -> Option<&'a Value> {
 
 /// Judges `criterion` against one results.json.
 pub fn judge(criterion: &Criterion, results: &Value) -> Judged {
+    let report_only =
+        criterion.equals.is_none() && criterion.below.is_none() && criterion.above.is_none();
     let value = match lookup(results, &criterion.path) {
         Ok(v) => v,
         Err(problem) => {
             return Judged {
                 measured: None,
-                pass: false,
+                pass: report_only,
                 problem: Some(problem),
             }
         }
     };
+    if report_only {
+        return Judged {
+            measured: Some(value.clone()),
+            pass: true,
+            problem: None,
+        };
+    }
     let measured = Some(value.clone());
     if let Some(expected) = &criterion.equals {
         return Judged {
@@ -173,7 +182,7 @@ pub fn fmt_threshold(c: &Criterion) -> String {
         (Some(v), _, _) => format!("= {}", fmt_value(Some(v))),
         (_, Some(x), _) => format!("< {}", fmt_num(x)),
         (_, _, Some(x)) => format!("> {}", fmt_num(x)),
-        _ => "?".into(),
+        _ => "(reported)".into(),
     }
 }
 
@@ -263,6 +272,15 @@ mod tests {
             ..crit("workload.stable-latencies.0")
         };
         assert!(judge(&eq, &r).pass);
+    }
+
+    #[test]
+    fn a_path_alone_is_reported_and_never_fails() {
+        let r = results();
+        let j = judge(&crit("net.servers.msgs-per-op"), &r);
+        assert_eq!((j.measured, j.pass), (Some(json!(12.5)), true));
+        assert!(judge(&crit("net.nothing"), &r).pass);
+        assert_eq!(fmt_threshold(&crit("x")), "(reported)");
     }
 
     #[test]
