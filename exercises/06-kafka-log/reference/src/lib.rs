@@ -100,7 +100,7 @@ impl KafkaLog {
             self.logs.borrow_mut().saw_allocated(key, end)
         })
         .await?;
-        store::put(&kv, key, offset, &msg).await;
+        store::put(&kv, key, offset, &msg).await?;
         for peer in ctx.peers() {
             ctx.send(
                 peer,

@@ -43,10 +43,16 @@ pub async fn allocate(
     }
 }
 
-/// Stores the message at `offset` of `key`. Retried until it succeeds: an
-/// allocated offset without its message would stop every poll of `key` there.
-pub async fn put(kv: &KvClient, key: &str, offset: u64, msg: &Value) {
-    while kv.write(&msg_key(key, offset), msg).await.is_err() {}
+/// Stores the message at `offset` of `key`. A timeout is retried (the write is
+/// idempotent): an allocated offset without its message would stop every poll
+/// of `key` there for good.
+pub async fn put(kv: &KvClient, key: &str, offset: u64, msg: &Value) -> Result<(), RpcError> {
+    loop {
+        match kv.write(&msg_key(key, offset), msg).await {
+            Err(e) if e.code == ErrorCode::Timeout => continue,
+            other => return other,
+        }
+    }
 }
 
 /// The message at `offset` of `key`, or `None` if none is stored (yet).

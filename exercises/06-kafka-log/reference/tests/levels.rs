@@ -37,11 +37,12 @@ fn b_and_c_two_nodes() {
             "1000",
         ];
         let r = assert_valid::<KafkaLog>("kafka", &args, seed);
+        // Level c is measured, not bounded: print the figures grade compares.
         eprintln!(
-            "seed {seed}: msgs-per-op {:.2}, latency of ok ops not reported by the checker; \
-             availability {:.3}",
+            "seed {seed}: msgs-per-op {:.2}, ok-fraction {:.4}, ok ops {}",
             number(&r, "net.servers.msgs-per-op"),
             number(&r, "availability.ok-fraction"),
+            number(&r, "stats.ok-count"),
         );
     }
 }
