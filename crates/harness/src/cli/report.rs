@@ -25,6 +25,11 @@ pub fn summary(outcome: &Outcome) {
             println!("Invalid section: {section}");
         }
     }
+    if outcome.valid != Validity::Valid {
+        if let Some(line) = first_error(outcome) {
+            println!("{line}");
+        }
+    }
     // A workload may explain its verdict in a few lines (lin-kv: the key and
     // the operations that cannot be linearized).
     if let Some(text) = r["workload"].get("summary").and_then(|s| s.as_str()) {
@@ -32,6 +37,36 @@ pub fn summary(outcome: &Outcome) {
     }
     println!();
     println!("{}", closing_line(outcome.valid));
+}
+
+/// The first client operation that got an error, in words: often the quickest
+/// way to see why a run failed (a request type the node does not support, a
+/// timeout, a malformed reply).
+fn first_error(outcome: &Outcome) -> Option<String> {
+    let dir = outcome.store_dir.as_ref()?;
+    let text = std::fs::read_to_string(dir.join("history.jsonl")).ok()?;
+    let ops = maelstrom_check::history::parse_jsonl(&text).ok()?;
+    let op = ops.iter().find(|op| {
+        op.is_client()
+            && matches!(
+                op.kind,
+                maelstrom_check::OpType::Fail | maelstrom_check::OpType::Info
+            )
+            && op.error.is_some()
+    })?;
+    let error = op.error.as_ref()?;
+    let error = match error {
+        serde_json::Value::Array(parts) => parts
+            .iter()
+            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(": "),
+        other => other.to_string(),
+    };
+    Some(format!(
+        "First failed operation: {} {} (process {}) got {error}",
+        op.f, op.value, op.process
+    ))
 }
 
 /// Upstream's last line for a verdict.

@@ -1,0 +1,81 @@
+//! Every exercise's starter fails its first level, with a message that says why:
+//! the starter answers error 10 (not supported), and a learner must hear that
+//! rather than see a bare "invalid".
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use maelstrom_harness::cli::grade::config::load_exercises;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("maelstrom-bin sits in the workspace")
+        .to_path_buf()
+}
+
+/// Builds `bin` of `package` (debug) and returns its path.
+fn build(package: &str, bin: &str) -> PathBuf {
+    let root = workspace();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p {package} failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    target.join("debug").join(bin)
+}
+
+#[test]
+fn every_starter_fails_level_one_saying_why() {
+    let exercises = load_exercises(&workspace().join("exercises")).expect("grade.toml files parse");
+    let mut checked = 0;
+    for ex in &exercises {
+        let cfg = &ex.config;
+        let level = &cfg.levels[0];
+        if level.stage.is_some() {
+            // Raft's first levels are stages of its own tests; raft-kv-reference's
+            // tests check that the starter fails stage one.
+            continue;
+        }
+        let bin = build(&cfg.starter_package, &cfg.starter_bin);
+        let store = common::scratch(&format!("starter-{}", cfg.exercise));
+        let workload = level.workload.as_deref().unwrap_or(&cfg.workload);
+        let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+            .args(["test", "--sim", "-w", workload, "--bin"])
+            .arg(&bin)
+            .args(&level.args)
+            .args(["--seed", "1", "--store"])
+            .arg(&store)
+            .output()
+            .expect("maelstrom runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let code = out.status.code();
+        assert!(
+            code == Some(1) || code == Some(255),
+            "{}: the starter should fail level {}, got {code:?}\n{text}",
+            cfg.exercise,
+            level.name
+        );
+        assert!(
+            text.contains("not-supported") || text.contains("does not handle"),
+            "{}: the failure should say the starter does not support the request\n{text}",
+            cfg.exercise
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 6,
+        "only {checked} exercises with a runnable first level"
+    );
+}
