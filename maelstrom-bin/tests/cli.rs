@@ -464,3 +464,24 @@ fn the_echo_reference_passes() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
 }
+
+#[test]
+fn net_logging_shows_sends_and_deliveries() {
+    let bin = echo_reference();
+    let dir = scratch("cli-net-log");
+    let bin = bin.display().to_string();
+    let mut args = test_args("echo", &bin);
+    args.extend(["--log-net-send", "--log-net-recv"]);
+    let out = maelstrom(&dir, &args);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(r#"INFO [net] :send {"id":0,"src":"c0""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"INFO [net] :recv {"id":0,"src":"c0""#),
+        "{stderr}"
+    );
+    assert!(stderr.contains(r#""type":"echo_ok""#), "{stderr}");
+}

@@ -138,6 +138,10 @@ pub struct TestConfig {
     pub availability: Availability,
     /// Mirror node stderr to the harness's stderr.
     pub log_stderr: bool,
+    /// Log every network send to stderr.
+    pub log_net_send: bool,
+    /// Log every network delivery to stderr.
+    pub log_net_recv: bool,
     /// Keys in flight for transactional workloads.
     pub key_count: Option<usize>,
     /// Maximum micro-operations per transaction.
@@ -186,6 +190,8 @@ impl TestConfig {
             topology: Topology::Grid,
             availability: Availability::None,
             log_stderr: false,
+            log_net_send: false,
+            log_net_recv: false,
             key_count: None,
             max_txn_length: 4,
             max_writes_per_key: 16,

@@ -84,6 +84,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     );
     let net = Net::new(clock, latency, journal);
     net.set_precise_delivery(cfg.precise_delivery);
+    net.set_logging(cfg.log_net_send, cfg.log_net_recv);
     let history = History::new(clock);
     let (faults_tx, mut faults_rx) = mpsc::unbounded_channel();
     let host_env = HostEnv {

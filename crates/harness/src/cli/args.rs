@@ -80,10 +80,10 @@ pub struct TestArgs {
     /// Mirror node stderr to this terminal.
     #[arg(long = "log-stderr")]
     pub log_stderr: bool,
-    /// Log every network send (accepted for compatibility).
+    /// Log every network send to stderr.
     #[arg(long = "log-net-send")]
     pub log_net_send: bool,
-    /// Log every network delivery (accepted for compatibility).
+    /// Log every network delivery to stderr.
     #[arg(long = "log-net-recv")]
     pub log_net_recv: bool,
     /// Run this many tests, stopping at the first that is not valid.
@@ -251,6 +251,8 @@ impl TestArgs {
             cfg.availability = parse_availability(a)?;
         }
         cfg.log_stderr = self.log_stderr;
+        cfg.log_net_send = self.log_net_send;
+        cfg.log_net_recv = self.log_net_recv;
         cfg.key_count = self.key_count;
         cfg.max_txn_length = self.max_txn_length;
         cfg.max_writes_per_key = self.max_writes_per_key;

@@ -89,6 +89,9 @@ struct State {
     /// Nodes that are crashed: messages reaching them are dropped.
     down: BTreeSet<String>,
     faults: Option<MessageFaults>,
+    /// Mirror sends / deliveries to stderr (`--log-net-send`, `--log-net-recv`).
+    log_send: bool,
+    log_recv: bool,
 }
 
 /// Random loss and duplication of messages between test nodes, beyond upstream.
@@ -126,6 +129,8 @@ impl Net {
                 precise: false,
                 down: BTreeSet::new(),
                 faults: None,
+                log_send: false,
+                log_recv: false,
             })),
         }
     }
@@ -183,6 +188,9 @@ impl Net {
         let line = env.to_line();
         s.journal.record("send", s.clock.now_ns(), &line);
         s.stats.record_send(&env.src, &env.dest);
+        if s.log_send {
+            eprintln!("INFO [net] :send {line}");
+        }
         let (lost, duplicated) = match &mut s.faults {
             Some(f) if f.nodes.contains(&env.src) && f.nodes.contains(&env.dest) => {
                 (f.rng.random_bool(f.loss), f.rng.random_bool(f.duplication))
@@ -212,6 +220,14 @@ impl Net {
             q.notify.notify_one();
         }
         Ok(())
+    }
+
+    /// Mirrors every send and/or delivery to stderr, as upstream's
+    /// `--log-net-send` and `--log-net-recv` do.
+    pub fn set_logging(&self, send: bool, recv: bool) {
+        let mut s = self.state.borrow_mut();
+        s.log_send = send;
+        s.log_recv = recv;
     }
 
     /// Turns on random message loss and duplication between test nodes.
@@ -286,6 +302,9 @@ impl Net {
             return None;
         }
         s.journal.record("recv", s.clock.now_ns(), &p.line);
+        if s.log_recv {
+            eprintln!("INFO [net] :recv {}", p.line);
+        }
         s.stats.record_recv(&p.env.src, &p.env.dest);
         Some(p.env)
     }
