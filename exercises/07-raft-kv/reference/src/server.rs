@@ -83,13 +83,53 @@ enum Out<'a> {
     Raft { rpc: &'a Message },
 }
 
+/// The key of the incarnation counter in the node's durable storage.
+const INCARNATION_KEY: &str = "incarnation";
+
+/// Which start of this node we are: a counter kept in durable storage, bumped by
+/// every start.
+///
+/// A guard against a crashed incarnation that goes on running. As a process that
+/// cannot happen, but in the harness's simulation a killed node's timers (tasks
+/// spawned through the context) survive the kill: its core would go on starting
+/// elections and saving their terms over the state of the incarnation that
+/// replaced it, which then restarts from a stale term, vote and log, and Raft's
+/// safety is gone. A superseded incarnation notices that storage has moved on,
+/// saves nothing and does nothing.
+struct Incarnation {
+    number: u64,
+    storage: Storage,
+}
+
+impl Incarnation {
+    fn begin(storage: &Storage) -> anyhow::Result<Rc<Self>> {
+        let number = storage.get::<u64>(INCARNATION_KEY).unwrap_or(0) + 1;
+        storage.put(INCARNATION_KEY, &number)?;
+        Ok(Rc::new(Incarnation {
+            number,
+            storage: storage.clone(),
+        }))
+    }
+
+    /// Whether no later incarnation has started.
+    fn is_current(&self) -> bool {
+        self.storage.get::<u64>(INCARNATION_KEY) == Some(self.number)
+    }
+}
+
 /// Keeps the core's durable state in the node library's storage, which survives a
 /// restart of the node.
-struct StoragePersister(Storage);
+struct StoragePersister {
+    storage: Storage,
+    incarnation: Rc<Incarnation>,
+}
 
 impl Persister for StoragePersister {
     fn save(&mut self, state: Value) {
-        if let Err(e) = self.0.put(STORAGE_KEY, &state) {
+        if !self.incarnation.is_current() {
+            return;
+        }
+        if let Err(e) = self.storage.put(STORAGE_KEY, &state) {
             // Raft must not send a vote or an acknowledgement it could forget:
             // without durable storage the only safe move is to stop.
             eprintln!("raft-kv: cannot save durable state: {e:#}");
@@ -98,7 +138,7 @@ impl Persister for StoragePersister {
     }
 
     fn load(&self) -> Option<Value> {
-        self.0.get(STORAGE_KEY)
+        self.storage.get(STORAGE_KEY)
     }
 }
 
@@ -122,6 +162,7 @@ struct Server {
 /// The lin-kv node.
 pub struct RaftKv {
     ids: Vec<String>,
+    incarnation: Rc<Incarnation>,
     server: RefCell<Server>,
 }
 
@@ -256,15 +297,20 @@ impl Node for RaftKv {
             .position(|i| i == ctx.node_id())
             .ok_or_else(|| anyhow::anyhow!("{} is not among node_ids", ctx.node_id()))?;
         let seed: u64 = ctx.rng().random();
+        let incarnation = Incarnation::begin(ctx.storage())?;
         let core = Raft::new(Setup {
             id,
             cluster_size: ids.len(),
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
-            persister: Box::new(StoragePersister(ctx.storage().clone())),
+            persister: Box::new(StoragePersister {
+                storage: ctx.storage().clone(),
+                incarnation: incarnation.clone(),
+            }),
         });
         Ok(RaftKv {
             ids,
+            incarnation,
             server: RefCell::new(Server {
                 core,
                 store: Store::default(),
@@ -282,6 +328,9 @@ impl Node for RaftKv {
             let node = node.clone();
             let ctx = tick_ctx.clone();
             async move {
+                if !node.incarnation.is_current() {
+                    return Ok(()); // crashed and replaced: see `Incarnation`
+                }
                 let now = ctx.now().as_millis() as u64;
                 node.server.borrow_mut().core.tick(now);
                 node.flush(&ctx)
@@ -290,6 +339,9 @@ impl Node for RaftKv {
     }
 
     async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
+        if !self.incarnation.is_current() {
+            return Ok(()); // crashed and replaced: see `Incarnation`
+        }
         let (command, forwarded) = match &req.body {
             Msg::Raft { rpc } => {
                 if let Some(from) = self.index_of(&req.src) {

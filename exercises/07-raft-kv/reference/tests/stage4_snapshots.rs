@@ -7,7 +7,7 @@ use raft_kv_reference::stages::Stage;
 
 #[test]
 fn bounded_state() {
-    support::run("bounded_state", 30);
+    support::run("bounded_state", 10);
 }
 
 #[test]

@@ -120,4 +120,12 @@ impl RaftCore for Raft {
     fn take_applied(&mut self) -> Vec<Applied> {
         std::mem::take(&mut self.applied)
     }
+
+    // TODO (stage 4): `compact(index, data)`: keep `data` as the snapshot (persist
+    // it with term, vote and log) and drop the entries up to `index`, keeping that
+    // entry's index and term as the log's new base. A leader whose follower needs
+    // a dropped entry sends it the snapshot (an InstallSnapshot message) instead;
+    // a follower that installs one hands it to the application through
+    // `take_snapshot()`, as does a core restarted from a persisted snapshot. Both
+    // methods have do-nothing defaults in the trait until then.
 }
