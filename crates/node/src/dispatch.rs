@@ -69,6 +69,10 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
         }
     };
 
+    // However `serve` ends, by returning or by being dropped (the simulation
+    // crashing this node aborts the task running it), every task the node
+    // spawned stops with it: a crashed node's timers must not outlive it.
+    let _stop_tasks = StopTasksOnDrop(ctx.clone());
     let node = Rc::new(N::from_init(&ctx).context("building the node after init")?);
     node.start(&ctx);
     for env in early {
@@ -85,6 +89,15 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, ctx.tasks().handlers_idle()).await;
     ctx.shutdown();
     Ok(())
+}
+
+/// Stops every task of a node when dropped.
+struct StopTasksOnDrop(Context);
+
+impl Drop for StopTasksOnDrop {
+    fn drop(&mut self) {
+        self.0.shutdown();
+    }
 }
 
 fn malformed_line_message(line: &str, error: &str) -> String {

@@ -369,3 +369,36 @@ fn storage_survives_a_restart_on_the_same_backend() {
         assert_eq!(reply.body.fields["value"], json!([1, 2, 3]));
     });
 }
+
+#[test]
+fn dropping_a_node_stops_its_timers_and_handlers() {
+    run(async {
+        let (host, input, mut output) = Host::channels(5);
+        let node = tokio::task::spawn_local(serve::<TestNode>(host));
+        let mut h = Harness {
+            input,
+            output: tokio::sync::mpsc::unbounded_channel().1,
+        };
+        h.send(
+            "c0",
+            json!({"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2"]}),
+        );
+        assert_eq!(output.recv().await.unwrap().body.kind, "init_ok");
+        h.send("c1", json!({"type":"slow","msg_id":2,"ms":60_000}));
+        assert_eq!(output.recv().await.unwrap().body.kind, "tick");
+        // A crash in the simulation: the task serving the node is aborted.
+        node.abort();
+        // Every task holding the outbox (the ticker, the slow handler) must stop,
+        // so the channel closes instead of ticking on.
+        let rest = tokio::time::timeout(Duration::from_secs(600), async {
+            let mut after = Vec::new();
+            while let Some(env) = output.recv().await {
+                after.push(env.body.kind);
+            }
+            after
+        })
+        .await
+        .expect("the crashed node's tasks keep running");
+        assert!(rest.len() <= 1, "messages after the crash: {rest:?}");
+    });
+}
