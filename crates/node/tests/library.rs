@@ -375,7 +375,7 @@ fn dropping_a_node_stops_its_timers_and_handlers() {
     run(async {
         let (host, input, mut output) = Host::channels(5);
         let node = tokio::task::spawn_local(serve::<TestNode>(host));
-        let mut h = Harness {
+        let h = Harness {
             input,
             output: tokio::sync::mpsc::unbounded_channel().1,
         };
