@@ -10,6 +10,7 @@ pub mod config;
 pub mod criteria;
 pub mod explain;
 pub mod runner;
+pub mod stages;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -203,17 +204,42 @@ pub fn command(args: &GradeArgs) -> i32 {
     let (mine, theirs) = ran.split_at(plan.jobs.len());
     let evals = plan.evaluate(mine);
     let ref_evals = ref_plan.as_ref().map(|p| p.evaluate(theirs));
+    // Stage levels run the crate's own scenario tests: the learner's starter, or
+    // the reference's with --reference. A bare --bin has no crate to run them in.
+    let stage_crate = match (&args.bin, args.reference) {
+        (Some(_), _) => None,
+        (None, true) => Some((&cfg.reference_package, exercise.dir.join("reference"))),
+        (None, false) => Some((&cfg.starter_package, exercise.dir.join("starter"))),
+    };
+    let stage_runs: Vec<Option<stages::StageRun>> = levels
+        .iter()
+        .map(|level| {
+            let stage = level.stage.as_ref()?;
+            let (package, dir) = stage_crate.as_ref()?;
+            let root = ws.root.as_deref()?;
+            if !stages::has_stages_example(dir) {
+                return None;
+            }
+            let stage = match stage {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            eprintln!("  running stage {stage} of {package}...");
+            Some(stages::run(root, package, &stage))
+        })
+        .collect();
     let rows: Vec<LevelRow> = levels
         .iter()
         .enumerate()
-        .map(|(i, level)| {
-            row(
+        .map(|(i, level)| match &stage_runs[i] {
+            Some(run) => stage_row(level, run),
+            None => row(
                 cfg,
                 level,
                 &evals[i],
                 ref_evals.as_ref().map(|r| &r[i]),
                 args.reference,
-            )
+            ),
         })
         .collect();
     println!();
@@ -223,7 +249,37 @@ pub fn command(args: &GradeArgs) -> i32 {
             println!("\n{text}");
         }
     }
+    for (level, run) in levels.iter().zip(&stage_runs) {
+        if let Some(run) = run.as_ref().filter(|r| !r.passed) {
+            println!("\nLevel {} failed:\n{}", level.label(), indent(&run.output));
+        }
+    }
     summary(&rows)
+}
+
+/// The table row of a stage level that ran.
+fn stage_row(level: &Level, run: &stages::StageRun) -> LevelRow {
+    LevelRow {
+        label: level.label(),
+        status: if run.passed {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        criteria: vec![],
+        note: Some(if run.passed {
+            run.output.lines().last().unwrap_or("passed").to_string()
+        } else {
+            "the stage's scenarios failed (below)".to_string()
+        }),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The closing lines and exit code: 0 when every level that ran passed.
