@@ -7,9 +7,15 @@
 //! - A client's `read`, `write` or `cas` becomes a log entry on the leader (reads
 //!   too: a read served from the leader's memory could be stale if it was deposed
 //!   without knowing). The request is answered when its entry is applied.
+//! - Every request gets a [`RequestId`] from the node that took it, unique over the
+//!   whole run (it includes the node's boot counter), which the store uses to
+//!   apply each request at most once (see [`crate::kv`]).
 //! - A follower forwards requests to the leader it knows of (once; a forwarded
 //!   request is not forwarded again) and answers 11 (temporarily unavailable) when
-//!   it knows of none: the request certainly never entered the log.
+//!   it knows of none: the request certainly never entered the log. The leader's
+//!   answer names the request by its id, not by `in_reply_to`: message ids start
+//!   again at 1 when a node restarts, so a late answer to a request of its previous
+//!   start would otherwise be taken for the answer to a new one.
 //! - A request whose entry is replaced by another leader's gets 11 too (its index
 //!   was committed with something else, so it never will be); one that is not
 //!   applied in time gets 0 (timeout), which is indefinite: it may still commit.
@@ -19,13 +25,13 @@
 //!   it covers get 0, since whether their entry made it is unknown here.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::kv::{Command, Store};
+use crate::kv::{Command, Op, Outcome, RequestId, Store};
 use crate::raft::{Message, Raft};
-use crate::{NodeId, NotLeader, Persister, RaftCore, Setup, Timing};
+use crate::{NodeId, NotLeader, Persister, Proposed, RaftCore, Setup, Timing};
 use maelstrom_node::{Context, Node, Request, RpcError, Storage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -47,6 +53,8 @@ const LEADER_WAIT: Duration = Duration::from_millis(500);
 pub const SNAPSHOT_EVERY: u64 = 100;
 /// The key of the core's state in the node's durable storage.
 const STORAGE_KEY: &str = "raft";
+/// The key of the boot counter (see [`RequestId::boot`]) in durable storage.
+const BOOT_KEY: &str = "boot";
 
 /// What the node handles: client requests and peer messages.
 #[derive(Deserialize)]
@@ -54,24 +62,29 @@ const STORAGE_KEY: &str = "raft";
 pub enum Msg {
     Read {
         key: Value,
-        #[serde(default)]
-        forwarded: bool,
     },
     Write {
         key: Value,
         value: Value,
-        #[serde(default)]
-        forwarded: bool,
     },
     Cas {
         key: Value,
         from: Value,
         to: Value,
-        #[serde(default)]
-        forwarded: bool,
+    },
+    /// A client request another node took, for the leader to put in the log.
+    Forward {
+        command: Command,
+    },
+    /// The leader's answer to a `Forward`.
+    Forwarded {
+        id: RequestId,
+        outcome: Outcome,
     },
     /// A message between Raft cores.
-    Raft { rpc: Message },
+    Raft {
+        rpc: Message,
+    },
 }
 
 #[derive(Serialize)]
@@ -80,55 +93,19 @@ enum Out<'a> {
     ReadOk { value: &'a Value },
     WriteOk,
     CasOk,
+    Forward { command: &'a Command },
+    Forwarded { id: RequestId, outcome: &'a Outcome },
     Raft { rpc: &'a Message },
-}
-
-/// The key of the incarnation counter in the node's durable storage.
-const INCARNATION_KEY: &str = "incarnation";
-
-/// Which start of this node we are: a counter kept in durable storage, bumped by
-/// every start.
-///
-/// A guard against a crashed incarnation that goes on running. As a process that
-/// cannot happen, but in the harness's simulation a killed node's timers (tasks
-/// spawned through the context) survive the kill: its core would go on starting
-/// elections and saving their terms over the state of the incarnation that
-/// replaced it, which then restarts from a stale term, vote and log, and Raft's
-/// safety is gone. A superseded incarnation notices that storage has moved on,
-/// saves nothing and does nothing.
-struct Incarnation {
-    number: u64,
-    storage: Storage,
-}
-
-impl Incarnation {
-    fn begin(storage: &Storage) -> anyhow::Result<Rc<Self>> {
-        let number = storage.get::<u64>(INCARNATION_KEY).unwrap_or(0) + 1;
-        storage.put(INCARNATION_KEY, &number)?;
-        Ok(Rc::new(Incarnation {
-            number,
-            storage: storage.clone(),
-        }))
-    }
-
-    /// Whether no later incarnation has started.
-    fn is_current(&self) -> bool {
-        self.storage.get::<u64>(INCARNATION_KEY) == Some(self.number)
-    }
 }
 
 /// Keeps the core's durable state in the node library's storage, which survives a
 /// restart of the node.
 struct StoragePersister {
     storage: Storage,
-    incarnation: Rc<Incarnation>,
 }
 
 impl Persister for StoragePersister {
     fn save(&mut self, state: Value) {
-        if !self.incarnation.is_current() {
-            return;
-        }
         if let Err(e) = self.storage.put(STORAGE_KEY, &state) {
             // Raft must not send a vote or an acknowledgement it could forget:
             // without durable storage the only safe move is to stop.
@@ -157,13 +134,38 @@ struct Server {
     snapshot_at: u64,
     /// By log index.
     pending: BTreeMap<u64, Pending>,
+    /// The number of the next client request this node takes.
+    next_seq: u64,
+    /// The numbers of the client requests this node has taken and not yet
+    /// answered; the smallest one is every command's `done_below`.
+    unfinished: BTreeSet<u64>,
+    /// Requests forwarded to the leader, by number, waiting for its answer.
+    forwarded: BTreeMap<u64, oneshot::Sender<Outcome>>,
 }
 
 /// The lin-kv node.
 pub struct RaftKv {
     ids: Vec<String>,
-    incarnation: Rc<Incarnation>,
+    /// Our index in `ids`.
+    me: NodeId,
+    /// Which start of this node this is (see [`RequestId::boot`]).
+    boot: u64,
     server: RefCell<Server>,
+}
+
+/// A client request this node has taken: finished when dropped, however its
+/// handler ends.
+struct Taken<'a> {
+    node: &'a RaftKv,
+    seq: u64,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        let mut s = self.node.server.borrow_mut();
+        s.unfinished.remove(&self.seq);
+        s.forwarded.remove(&self.seq);
+    }
 }
 
 impl RaftKv {
@@ -222,68 +224,118 @@ impl RaftKv {
         Ok(())
     }
 
+    /// Takes a client's operation: numbers it and makes it a command.
+    fn take(&self, op: Op) -> (Command, Taken<'_>) {
+        let mut s = self.server.borrow_mut();
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        s.unfinished.insert(seq);
+        // Everything below the oldest unfinished request is finished, this one
+        // included in the set.
+        let done_below = s.unfinished.first().copied().unwrap_or(seq);
+        let id = RequestId {
+            node: self.me,
+            boot: self.boot,
+            seq,
+        };
+        let command = Command { id, done_below, op };
+        (command, Taken { node: self, seq })
+    }
+
+    /// Answers a client's `read`, `write` or `cas`.
     async fn client_request(
-        self: Rc<Self>,
-        ctx: Context,
-        req: Request<Msg>,
-        command: Command,
-        forwarded: bool,
+        &self,
+        ctx: &Context,
+        req: &Request<Msg>,
+        op: Op,
     ) -> anyhow::Result<()> {
-        let command_value = serde_json::to_value(&command)?;
+        let (command, _taken) = self.take(op);
+        let value = self.execute(ctx, &command, true).await?;
+        let out = match command.op {
+            Op::Read { .. } => Out::ReadOk { value: &value },
+            Op::Write { .. } => Out::WriteOk,
+            Op::Cas { .. } => Out::CasOk,
+        };
+        ctx.reply(req, &out)
+    }
+
+    /// Puts `command` through the log: here if we lead, else (if `may_forward`)
+    /// through the leader we know of.
+    async fn execute(
+        &self,
+        ctx: &Context,
+        command: &Command,
+        may_forward: bool,
+    ) -> Result<Value, RpcError> {
+        match self.propose(ctx, command).await {
+            Ok(p) => self.await_applied(ctx, p).await,
+            Err(NotLeader {
+                leader: Some(leader),
+            }) if may_forward => self.forward(ctx, leader, command).await,
+            Err(_) => Err(RpcError::temporarily_unavailable(
+                "not the leader, and no leader known",
+            )),
+        }
+    }
+
+    /// Appends `command` to the log if we lead. While an election is under way
+    /// (no leader known), waits a little for its outcome rather than turn the
+    /// client away.
+    async fn propose(&self, ctx: &Context, command: &Command) -> Result<Proposed, NotLeader> {
+        // Serialising plain data cannot fail.
+        let value = serde_json::to_value(command).unwrap_or(Value::Null);
         let give_up = ctx.now() + LEADER_WAIT;
-        let proposal = loop {
-            let proposal = self.server.borrow_mut().core.propose(command_value.clone());
+        loop {
+            let proposal = self.server.borrow_mut().core.propose(value.clone());
             match proposal {
-                // An election is under way: its outcome is worth waiting for
-                // rather than turning the client away.
                 Err(NotLeader { leader: None }) if ctx.now() < give_up => ctx.sleep(TICK).await,
-                other => break other,
+                other => return other,
             }
-        };
-        let value = match proposal {
-            Ok(p) => {
-                let (done, rx) = oneshot::channel();
-                self.server
-                    .borrow_mut()
-                    .pending
-                    .insert(p.index, Pending { term: p.term, done });
-                self.flush(&ctx)?;
-                match tokio::time::timeout(APPLY_TIMEOUT, rx).await {
-                    Ok(Ok(result)) => result?,
-                    _ => {
-                        self.server.borrow_mut().pending.remove(&p.index);
-                        return Err(RpcError::timeout(format!(
-                            "entry {} of term {} not applied within {APPLY_TIMEOUT:?}; \
-                             it may still commit",
-                            p.index, p.term
-                        ))
-                        .into());
-                    }
-                }
+        }
+    }
+
+    /// Waits for the entry we proposed to be applied, and its result.
+    async fn await_applied(&self, ctx: &Context, p: Proposed) -> Result<Value, RpcError> {
+        let (done, rx) = oneshot::channel();
+        let pending = Pending { term: p.term, done };
+        self.server.borrow_mut().pending.insert(p.index, pending);
+        // Only now send the entry out (and, in a cluster of one, apply it): its
+        // result must find the request waiting.
+        self.flush(ctx)
+            .map_err(|e| RpcError::crash(format!("{e:#}")))?;
+        match tokio::time::timeout(APPLY_TIMEOUT, rx).await {
+            Ok(Ok(result)) => result,
+            _ => {
+                self.server.borrow_mut().pending.remove(&p.index);
+                Err(RpcError::timeout(format!(
+                    "entry {} of term {} not applied within {APPLY_TIMEOUT:?}; \
+                     it may still commit",
+                    p.index, p.term
+                )))
             }
-            Err(not_leader) => match not_leader.leader {
-                Some(leader) if !forwarded => {
-                    let body = req.raw.body.clone().with("forwarded", true);
-                    let reply = ctx
-                        .rpc_body(&self.ids[leader], body, FORWARD_TIMEOUT)
-                        .await?;
-                    ctx.reply_body(&req, reply.body);
-                    return Ok(());
-                }
-                _ => {
-                    return Err(RpcError::temporarily_unavailable(
-                        "not the leader, and no leader known",
-                    )
-                    .into())
-                }
-            },
-        };
-        let out = match command {
-            Command::Read { .. } => Out::ReadOk { value: &value },
-            Command::Write { .. } => Out::WriteOk,
-            Command::Cas { .. } => Out::CasOk,
-        };
-        ctx.reply(&req, &out)
+        }
+    }
+
+    /// Hands `command` to `leader` and waits for its answer.
+    async fn forward(
+        &self,
+        ctx: &Context,
+        leader: NodeId,
+        command: &Command,
+    ) -> Result<Value, RpcError> {
+        let (tx, rx) = oneshot::channel();
+        let seq = command.id.seq;
+        self.server.borrow_mut().forwarded.insert(seq, tx);
+        ctx.send(&self.ids[leader], &Out::Forward { command })
+            .map_err(|e| RpcError::crash(e.to_string()))?;
+        match tokio::time::timeout(FORWARD_TIMEOUT, rx).await {
+            Ok(Ok(outcome)) => outcome.map_err(RpcError::from),
+            _ => Err(RpcError::timeout(format!(
+                "no answer from the leader {} within {FORWARD_TIMEOUT:?}; \
+                 the request may still commit",
+                self.ids[leader]
+            ))),
+        }
     }
 }
 
@@ -292,31 +344,36 @@ impl Node for RaftKv {
 
     fn from_init(ctx: &Context) -> anyhow::Result<Self> {
         let ids = ctx.node_ids().to_vec();
-        let id = ids
+        let me = ids
             .iter()
             .position(|i| i == ctx.node_id())
             .ok_or_else(|| anyhow::anyhow!("{} is not among node_ids", ctx.node_id()))?;
+        let storage = ctx.storage();
+        let boot = storage.get::<u64>(BOOT_KEY).unwrap_or(0) + 1;
+        storage.put(BOOT_KEY, &boot)?;
         let seed: u64 = ctx.rng().random();
-        let incarnation = Incarnation::begin(ctx.storage())?;
         let core = Raft::new(Setup {
-            id,
+            id: me,
             cluster_size: ids.len(),
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
             persister: Box::new(StoragePersister {
-                storage: ctx.storage().clone(),
-                incarnation: incarnation.clone(),
+                storage: storage.clone(),
             }),
         });
         Ok(RaftKv {
             ids,
-            incarnation,
+            me,
+            boot,
             server: RefCell::new(Server {
                 core,
                 store: Store::default(),
                 applied: 0,
                 snapshot_at: 0,
                 pending: BTreeMap::new(),
+                next_seq: 1,
+                unfinished: BTreeSet::new(),
+                forwarded: BTreeMap::new(),
             }),
         })
     }
@@ -328,9 +385,6 @@ impl Node for RaftKv {
             let node = node.clone();
             let ctx = tick_ctx.clone();
             async move {
-                if !node.incarnation.is_current() {
-                    return Ok(()); // crashed and replaced: see `Incarnation`
-                }
                 let now = ctx.now().as_millis() as u64;
                 node.server.borrow_mut().core.tick(now);
                 node.flush(&ctx)
@@ -339,10 +393,7 @@ impl Node for RaftKv {
     }
 
     async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
-        if !self.incarnation.is_current() {
-            return Ok(()); // crashed and replaced: see `Incarnation`
-        }
-        let (command, forwarded) = match &req.body {
+        let op = match &req.body {
             Msg::Raft { rpc } => {
                 if let Some(from) = self.index_of(&req.src) {
                     self.server.borrow_mut().core.step(from, rpc.clone());
@@ -350,32 +401,33 @@ impl Node for RaftKv {
                 }
                 return Ok(());
             }
-            Msg::Read { key, forwarded } => (Command::Read { key: key.clone() }, *forwarded),
-            Msg::Write {
-                key,
-                value,
-                forwarded,
-            } => (
-                Command::Write {
-                    key: key.clone(),
-                    value: value.clone(),
-                },
-                *forwarded,
-            ),
-            Msg::Cas {
-                key,
-                from,
-                to,
-                forwarded,
-            } => (
-                Command::Cas {
-                    key: key.clone(),
-                    from: from.clone(),
-                    to: to.clone(),
-                },
-                *forwarded,
-            ),
+            Msg::Forward { command } => {
+                // We were the leader when it was sent; if we no longer are, the
+                // sender hears 11 rather than a second forward.
+                let result = self.execute(&ctx, command, false).await;
+                let outcome = result.map_err(Into::into);
+                let (id, outcome) = (command.id, &outcome);
+                return ctx.send(&req.src, &Out::Forwarded { id, outcome });
+            }
+            Msg::Forwarded { id, outcome } => {
+                if id.node == self.me && id.boot == self.boot {
+                    if let Some(tx) = self.server.borrow_mut().forwarded.remove(&id.seq) {
+                        let _ = tx.send(outcome.clone());
+                    }
+                }
+                return Ok(());
+            }
+            Msg::Read { key } => Op::Read { key: key.clone() },
+            Msg::Write { key, value } => Op::Write {
+                key: key.clone(),
+                value: value.clone(),
+            },
+            Msg::Cas { key, from, to } => Op::Cas {
+                key: key.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            },
         };
-        self.client_request(ctx, req, command, forwarded).await
+        self.client_request(&ctx, &req, op).await
     }
 }
