@@ -49,6 +49,8 @@ pub(crate) struct ContextParts {
     pub seed: u64,
     pub storage: Storage,
     pub log: Rc<dyn Fn(&str)>,
+    /// How many times this node has started on its storage (1 the first time).
+    pub boot: u64,
 }
 
 impl Context {
@@ -60,7 +62,10 @@ impl Context {
             inner: Rc::new(Inner {
                 node_id: parts.node_id,
                 node_ids: parts.node_ids,
-                next_msg_id: Cell::new(1),
+                // Each life of a node numbers its messages from its own range, so
+                // a late reply to a request sent before a crash can never be taken
+                // for the reply to a new request that reused its msg_id.
+                next_msg_id: Cell::new(((parts.boot - 1) << 32) + 1),
                 pending: RefCell::default(),
                 outbox: parts.outbox,
                 rng: RefCell::new(StdRng::seed_from_u64(seed)),

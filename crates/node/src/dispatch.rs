@@ -18,6 +18,9 @@ use crate::{Context, Storage};
 /// and handled after it, up to this many.
 const MAX_EARLY_MESSAGES: usize = 10_000;
 
+/// The library's own key in durable storage: how many times the node started.
+const BOOT_KEY: &str = "maelstrom-node/boot";
+
 /// After the inbox closes, handlers in flight get this long to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -50,6 +53,10 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
             Ok(init::Request::Init { node_id, node_ids }) => {
                 let storage = Storage::open(&host.storage, &node_id)
                     .with_context(|| format!("opening durable storage of {node_id}"))?;
+                let boot = storage.get::<u64>(BOOT_KEY).unwrap_or(0) + 1;
+                storage
+                    .put(BOOT_KEY, &boot)
+                    .with_context(|| format!("saving the boot count of {node_id}"))?;
                 let ctx = Context::new(ContextParts {
                     node_id,
                     node_ids,
@@ -57,6 +64,7 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
                     seed: host.seed,
                     storage,
                     log: log.clone(),
+                    boot,
                 });
                 ctx.reply_to(&env.src, env.body.msg_id, Body::new("init_ok"));
                 break ctx;

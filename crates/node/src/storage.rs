@@ -4,7 +4,8 @@
 //! [`Storage::put`] and reads it back after a restart with [`Storage::get`]. Values
 //! are JSON. Where they live is the host's choice: in memory owned by the simulation
 //! (which outlives the crashed node), or in a file per node in the directory named
-//! by `MAELSTROM_STORAGE_DIR` when the node runs as a process.
+//! by `MAELSTROM_STORAGE_DIR` when the node runs as a process. Keys starting with
+//! `maelstrom-node/` are the library's own (it counts the node's starts there).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

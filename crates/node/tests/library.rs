@@ -367,6 +367,9 @@ fn storage_survives_a_restart_on_the_same_backend() {
         h.send("c1", json!({"type":"load","msg_id":3}));
         let reply = h.recv_reply().await;
         assert_eq!(reply.body.fields["value"], json!([1, 2, 3]));
+        // The second life numbers its messages from a range of its own, so a late
+        // reply meant for the first life cannot match a new request.
+        assert!(reply.body.msg_id.unwrap() > 1 << 32, "{reply:?}");
     });
 }
 
