@@ -44,3 +44,8 @@ fn a_log_not_persisted_is_caught_by_stage_3() {
         "another node applied",
     );
 }
+
+#[test]
+fn elections_without_a_pre_vote_are_caught_by_stage_1() {
+    caught(Stage::Election, Bug::NoPreVote, "reached term");
+}

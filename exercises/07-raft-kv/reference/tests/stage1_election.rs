@@ -21,6 +21,11 @@ fn reelection() {
 }
 
 #[test]
+fn isolated_rejoins() {
+    support::run("isolated_rejoins", 100);
+}
+
+#[test]
 fn many_elections() {
     support::run("many_elections", 100);
 }
@@ -33,6 +38,7 @@ fn every_scenario_of_the_stage_is_tested() {
             "initial_election_3",
             "initial_election_5",
             "reelection",
+            "isolated_rejoins",
             "many_elections",
         ],
     );

@@ -90,8 +90,9 @@ impl RaftCore for Raft {
     fn tick(&mut self, now: u64) {
         // TODO (stage 1): when the election deadline passes, start an election (new
         // term, vote for yourself, RequestVote to everyone, a new random deadline
-        // drawn from `self.timing.election_timeout` with `self.rng`). As leader,
-        // send heartbeats every `self.timing.heartbeat_interval`.
+        // drawn from `self.timing.election_timeout` with `self.rng`), after a
+        // pre-vote that a majority grants (README hints; `isolated_rejoins`). As
+        // leader, send heartbeats every `self.timing.heartbeat_interval`.
         let _ = (now, &self.timing, &mut self.rng);
     }
 

@@ -130,7 +130,8 @@ impl Node for RaftKv {
                 }
                 Ok(())
             } // TODO: propose client requests on the leader and answer them when
-              // applied; elsewhere answer 11 (temporarily unavailable) or forward.
+              // applied; elsewhere answer 11 (temporarily unavailable) or forward
+              // (by a request id that survives restarts; apply each request once).
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The messages Raft cores exchange: the two RPCs of the paper and their replies.
+//! The messages Raft cores exchange: the two RPCs of the paper and their replies,
+//! the pre-vote that precedes an election, and InstallSnapshot.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,16 @@ pub enum Message {
     },
     /// The answer to a RequestVote.
     Vote { term: u64, granted: bool },
+    /// Would you vote for me in `term` (our term + 1)? Asked before a
+    /// RequestVote, changing nothing (dissertation §9.6; see `election.rs`).
+    PreVote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    /// The answer to a PreVote: `term` is the term asked about if `granted`,
+    /// else the voter's own term.
+    PreVoted { term: u64, granted: bool },
     /// A leader replicates entries (none, for a heartbeat) following the entry at
     /// `prev_index`, which must have term `prev_term` in the follower's log.
     AppendEntries {
@@ -62,6 +73,8 @@ impl Message {
         match self {
             Message::RequestVote { term, .. }
             | Message::Vote { term, .. }
+            | Message::PreVote { term, .. }
+            | Message::PreVoted { term, .. }
             | Message::AppendEntries { term, .. }
             | Message::InstallSnapshot { term, .. }
             | Message::Appended { term, .. } => *term,

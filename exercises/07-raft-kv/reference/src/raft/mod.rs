@@ -2,10 +2,12 @@
 //! pure state machine behind [`RaftCore`].
 //!
 //! Reading order: [`Raft::tick`] (timeouts), [`Raft::step`] (the messages), then
-//! the leader's bookkeeping in `leader.rs`; log compaction and
+//! elections (with a pre-vote first) in `election.rs`, the leader's bookkeeping
+//! in `leader.rs`; log compaction and
 //! InstallSnapshot are in `snapshot.rs`. Section numbers refer to the extended Raft
 //! paper (Ongaro and Ousterhout, 2014).
 
+mod election;
 mod leader;
 mod log;
 mod message;
@@ -42,6 +44,8 @@ pub enum Bug {
     CommitWithoutMajority,
     /// Saves term and vote but not the log.
     LogNotPersisted,
+    /// Starts elections without a pre-vote (raising its term at every timeout).
+    NoPreVote,
 }
 
 /// What a node is doing in its current term.
@@ -49,6 +53,9 @@ pub enum Bug {
 enum Role {
     /// Following `leader`, once one has been heard from in this term.
     Follower { leader: Option<NodeId> },
+    /// Election timeout passed: asking whether the others would vote for it in
+    /// the next term (see `election.rs`); `votes` holds who would.
+    PreCandidate { votes: BTreeSet<NodeId> },
     /// Asking for votes; `votes` holds who granted one (itself included).
     Candidate { votes: BTreeSet<NodeId> },
     /// Replicating its log to every follower.
@@ -106,6 +113,8 @@ pub struct Raft {
     clock_started: bool,
     /// When a follower or candidate gives up on the current leader or election.
     election_deadline: u64,
+    /// When a follower last heard from its leader.
+    leader_heard_at: u64,
     /// When a leader next sends heartbeats.
     heartbeat_due: u64,
     outbox: Vec<Outgoing<Message>>,
@@ -151,6 +160,7 @@ impl Raft {
             now: 0,
             clock_started: false,
             election_deadline: 0,
+            leader_heard_at: 0,
             heartbeat_due: 0,
             outbox: Vec::new(),
             apply_queue: Vec::new(),
@@ -230,49 +240,6 @@ impl Raft {
         self.role = Role::Follower { leader };
     }
 
-    /// Election timeout: vote for ourselves in a new term and ask everyone else
-    /// (§5.2).
-    fn start_election(&mut self) {
-        self.term += 1;
-        self.voted_for = Some(self.id);
-        self.persist();
-        self.role = Role::Candidate {
-            votes: BTreeSet::from([self.id]),
-        };
-        self.reset_election_deadline();
-        if self.majority() == 1 {
-            self.become_leader();
-            return;
-        }
-        let msg = Message::RequestVote {
-            term: self.term,
-            last_index: self.log.last_index(),
-            last_term: self.log.last_term(),
-        };
-        for peer in self.peers().collect::<Vec<_>>() {
-            self.send(peer, msg.clone());
-        }
-    }
-
-    /// Won the election: start replicating. The no-op entry of the new term lets the
-    /// leader commit entries of earlier terms, which it may not count on their own
-    /// (§5.4.2, Figure 8), and tells it promptly what is committed.
-    fn become_leader(&mut self) {
-        let next = self.log.last_index() + 1;
-        let progress = vec![Progress { next, matched: 0 }; self.cluster_size];
-        // Being elected counts as hearing from everyone who voted, and giving the
-        // others a full timeout too is harmless.
-        let heard = vec![self.now; self.cluster_size];
-        self.role = Role::Leader { progress, heard };
-        self.log.push(Entry {
-            term: self.term,
-            command: None,
-        });
-        self.persist();
-        self.advance_commit();
-        self.broadcast_append();
-    }
-
     fn broadcast_append(&mut self) {
         for peer in self.peers().collect::<Vec<_>>() {
             self.send_append(peer);
@@ -309,39 +276,6 @@ impl Raft {
         self.send(peer, msg);
     }
 
-    fn handle_request_vote(&mut self, from: NodeId, last_index: u64, last_term: u64) {
-        // §5.4.1: only vote for a candidate whose log holds every committed entry we
-        // might hold, i.e. is at least as up to date as ours.
-        let up_to_date = (last_term, last_index) >= (self.log.last_term(), self.log.last_index());
-        let free = match self.voted_for {
-            None => true,
-            Some(v) => v == from || self.bug == Bug::DoubleVote,
-        };
-        let granted = up_to_date && free;
-        if granted {
-            self.voted_for = Some(from);
-            self.persist();
-            // Granting a vote defers our own candidacy, so that one election at a
-            // time runs to completion.
-            self.reset_election_deadline();
-        }
-        let term = self.term;
-        self.send(from, Message::Vote { term, granted });
-    }
-
-    fn handle_vote(&mut self, from: NodeId, granted: bool) {
-        let majority = self.majority();
-        let Role::Candidate { votes } = &mut self.role else {
-            return;
-        };
-        if granted {
-            votes.insert(from);
-            if votes.len() >= majority {
-                self.become_leader();
-            }
-        }
-    }
-
     fn handle_append(
         &mut self,
         from: NodeId,
@@ -354,6 +288,7 @@ impl Raft {
         // one per term), so stop any candidacy and wait for it again.
         self.role = Role::Follower { leader: Some(from) };
         self.reset_election_deadline();
+        self.leader_heard_at = self.now;
         let term = self.term;
 
         // Entries up to our snapshot's base are committed, so they match the
@@ -426,6 +361,20 @@ impl RaftCore for Raft {
         if from >= self.cluster_size || from == self.id {
             return;
         }
+        // A pre-vote asks about a term nobody is in yet, and a yes to one carries
+        // that term: neither may move anyone to it.
+        match msg {
+            Message::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => return self.handle_pre_vote(from, term, last_index, last_term),
+            Message::PreVoted {
+                term,
+                granted: true,
+            } => return self.handle_pre_vote_granted(from, term),
+            _ => {}
+        }
         // §5.1: a newer term makes us a follower of it; an older one is stale.
         if msg.term() > self.term {
             let from_leader = matches!(
@@ -457,7 +406,10 @@ impl RaftCore for Raft {
                         }),
                     },
                 ),
-                Message::Vote { .. } | Message::Appended { .. } => {}
+                Message::Vote { .. }
+                | Message::Appended { .. }
+                | Message::PreVote { .. }
+                | Message::PreVoted { .. } => {}
             }
             return;
         }
@@ -477,6 +429,8 @@ impl RaftCore for Raft {
             } => self.handle_append(from, prev_index, prev_term, entries, commit),
             Message::InstallSnapshot { snapshot, .. } => self.handle_snapshot(from, snapshot),
             Message::Appended { result, .. } => self.handle_appended(from, result),
+            // Handled above, or a no from a node of our term: nothing to do.
+            Message::PreVote { .. } | Message::PreVoted { .. } => {}
         }
     }
 
@@ -502,9 +456,9 @@ impl RaftCore for Raft {
                     self.broadcast_append();
                 }
             }
-            Role::Follower { .. } | Role::Candidate { .. } => {
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 if self.now >= self.election_deadline {
-                    self.start_election();
+                    self.start_pre_vote();
                 }
             }
         }
@@ -546,7 +500,7 @@ impl RaftCore for Raft {
         match self.role {
             Role::Leader { .. } => Some(self.id),
             Role::Follower { leader } => leader,
-            Role::Candidate { .. } => None,
+            Role::PreCandidate { .. } | Role::Candidate { .. } => None,
         }
     }
 

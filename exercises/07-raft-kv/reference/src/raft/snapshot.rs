@@ -47,6 +47,7 @@ impl Raft {
         // Only the leader of our term sends these (see `handle_append`).
         self.role = Role::Follower { leader: Some(from) };
         self.reset_election_deadline();
+        self.leader_heard_at = self.now;
         let term = self.term;
         let index = snapshot.index;
         if index > self.commit {

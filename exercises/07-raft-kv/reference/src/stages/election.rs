@@ -29,6 +29,14 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             story: reelection,
         },
         Scenario {
+            name: "isolated_rejoins",
+            stage: Stage::Election,
+            nodes: 3,
+            checks: "a follower cut off for 20 election timeouts keeps its term (pre-vote), \
+                     and on rejoining deposes nobody: same leader, same term",
+            story: isolated_rejoins,
+        },
+        Scenario {
             name: "many_elections",
             stage: Stage::Election,
             nodes: 5,
@@ -98,6 +106,35 @@ fn reelection(sim: &mut dyn Sim) -> Result<(), String> {
     sim.check_one_leader()?;
     sim.connect(third);
     sim.check_one_leader()?;
+    Ok(())
+}
+
+/// A node cut off keeps asking whether it could win an election (pre-vote), hears
+/// no yes, and so never raises its term; back, it follows the leader it finds.
+fn isolated_rejoins(sim: &mut dyn Sim) -> Result<(), String> {
+    let leader = sim.check_one_leader()?;
+    sim.run_for(sim.election_timeout())?;
+    let term = sim.check_terms()?;
+    let cut = (leader + 1) % sim.node_count();
+    sim.disconnect(cut);
+    sim.run_for(20 * sim.election_timeout())?;
+    let (cut_term, _) = sim.state(cut).ok_or("the cut-off node is down")?;
+    if cut_term != term {
+        return Err(format!(
+            "node {cut}, cut off in term {term}, reached term {cut_term} on its own \
+             (start an election only after a pre-vote that a majority grants)"
+        ));
+    }
+    sim.connect(cut);
+    sim.run_for(2 * sim.election_timeout())?;
+    let now_leader = sim.check_one_leader()?;
+    let now_term = sim.check_terms()?;
+    if (now_leader, now_term) != (leader, term) {
+        return Err(format!(
+            "node {cut} rejoined and leadership moved from {leader} in term {term} to \
+             {now_leader} in term {now_term}: a rejoining node must not depose a live leader"
+        ));
+    }
     Ok(())
 }
 
