@@ -33,6 +33,15 @@ pub use stats::{is_client, Counts, NetStats};
 /// rest of the way. tokio's timers have 1 ms granularity and round up, and the
 /// driver's own park can add another: 2 ms covers both (measured: the median
 /// added delay at 10 ms latency drops from ~190 µs with 1 ms to ~15-30 µs).
+///
+/// Why the delayed-hop p99 can still be milliseconds (issue 3): not this code.
+/// The runtime thread is woken on time and then waits for a CPU that other
+/// processes hold: the thread's run-queue wait (`/proc/thread-self/schedstat`)
+/// accounts for the lateness, a whole burst of due messages is late together,
+/// and with the thread under `chrt -f` (no competition) the p99 is ~0.1 ms.
+/// Spinning longer does not help (the spinning thread burns its CPU share and
+/// is preempted), nor did a sub-millisecond helper-thread timer or a shorter
+/// scheduler slice (`sched_attr.sched_runtime`). See maelstrom-bin/BENCH.md.
 const TIMER_GRANULARITY: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Why a message could not be sent.
