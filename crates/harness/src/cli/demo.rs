@@ -129,12 +129,35 @@ pub fn command(args: &DemoArgs) -> i32 {
         let levels: Vec<_> = cfg.levels.iter().collect();
         for level in levels.iter().filter(|l| l.stage.is_some()) {
             let stage = level.stage.as_ref().unwrap_or(&Value::Null);
-            not_run.push(format!(
-                "{} {}: {}",
-                cfg.exercise,
-                level.label(),
-                grade::stage_note(cfg, stage, true)
-            ));
+            let root = ws.root.as_deref();
+            let reference_dir = ex.dir.join("reference");
+            match root.filter(|_| grade::stages::has_stages_example(&reference_dir)) {
+                // The reference's own stage scenarios, through its stages example.
+                Some(root) => {
+                    let name = match stage {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    eprintln!("  reference: {} stage {name}...", cfg.exercise);
+                    let run = grade::stages::run(root, &cfg.reference_package, &name);
+                    let verdict = if run.passed {
+                        Verdict::Success
+                    } else {
+                        Verdict::Failed
+                    };
+                    let last = run.output.lines().last().unwrap_or_default().to_string();
+                    results.push((
+                        format!("{} {} ({}): {last}", cfg.exercise, level.name, level.title),
+                        verdict,
+                    ));
+                }
+                None => not_run.push(format!(
+                    "{} {}: {}",
+                    cfg.exercise,
+                    level.label(),
+                    grade::stage_note(cfg, stage, true)
+                )),
+            }
         }
         // One seed per level (the config's first): the demo shows the
         // references work; `maelstrom grade --reference` sweeps the seeds.
