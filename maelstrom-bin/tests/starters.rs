@@ -1,6 +1,7 @@
 //! Every exercise's starter fails its first level, with a message that says why:
-//! the starter answers error 10 (not supported), and a learner must hear that
-//! rather than see a bare "invalid".
+//! a starter node answers error 10 (not supported), and a learner must hear that
+//! rather than see a bare "invalid"; the Raft starter's core never elects a leader,
+//! and stage 1 says so.
 
 mod common;
 
@@ -39,9 +40,38 @@ fn every_starter_fails_level_one_saying_why() {
     for ex in &exercises {
         let cfg = &ex.config;
         let level = &cfg.levels[0];
-        if level.stage.is_some() {
-            // Raft's first levels are stages of its own tests; raft-kv-reference's
-            // tests check that the starter fails stage one.
+        if let Some(stage) = &level.stage {
+            // Raft's first levels are stages of the core's own scenarios, run by
+            // the starter's `stages` example.
+            let stage = stage.as_str().unwrap_or_default();
+            let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .current_dir(workspace())
+                .args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    &cfg.starter_package,
+                    "--example",
+                    "stages",
+                    "--",
+                    stage,
+                    "3",
+                ])
+                .output()
+                .expect("cargo runs");
+            let text = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{}: stage {stage}\n{text}",
+                cfg.exercise
+            );
+            assert!(
+                text.contains("expected one leader") && text.contains("tick()"),
+                "{}: the failure should say what is missing\n{text}",
+                cfg.exercise
+            );
+            checked += 1;
             continue;
         }
         let bin = build(&cfg.starter_package, &cfg.starter_bin);
