@@ -17,7 +17,7 @@
 //!
 //! # Example: echo
 //!
-//! ```no_run
+//! ```
 //! use maelstrom_node::{Context, Node, Request};
 //! use serde::{Deserialize, Serialize};
 //! use std::rc::Rc;
@@ -51,7 +51,17 @@
 //! }
 //!
 //! fn main() -> anyhow::Result<()> {
-//!     maelstrom_node::run::<Echo>()
+//!     // As a process, for `maelstrom test -w echo --bin ...`:
+//!     // maelstrom_node::run::<Echo>()
+//!     //
+//!     // The same node in the simulation, 10 virtual seconds in milliseconds:
+//!     let mut cfg = maelstrom_node::sim::config::<Echo>("echo");
+//!     cfg.nodes = maelstrom_node::sim::TestConfig::node_ids(1);
+//!     cfg.concurrency = 1;
+//!     cfg.time_limit = std::time::Duration::from_secs(10);
+//!     let outcome = maelstrom_node::sim::run(cfg)?;
+//!     assert_eq!(outcome.valid, maelstrom_node::sim::Validity::Valid);
+//!     Ok(())
 //! }
 //! ```
 
