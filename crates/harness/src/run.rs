@@ -153,6 +153,10 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     net.flush_journal();
     let ops = history.ops();
     if let Some(d) = &dir {
+        // A convenience drawn from the journal; failing to draw it must not fail the test.
+        if let Err(e) = crate::lamport::write_svg(&d.path) {
+            eprintln!("warning: could not write messages.svg: {e}");
+        }
         d.write("history.jsonl", &to_jsonl(&ops))?;
         d.link_latest();
     }

@@ -1,0 +1,473 @@
+//! `messages.svg`: a Lamport diagram of the message journal.
+//!
+//! One vertical line per participant, time flowing down one step (20 px) per
+//! journal event, and an arrow for every delivered message from its send to its
+//! receipt. `init`/`init_ok` are left out (every test has them; they say
+//! nothing about the system under test), dropped messages are not drawn, and only
+//! the first [`MAX_EVENTS`] events are: beyond that an SVG becomes too big to
+//! open, so the diagram says so instead.
+//!
+//! [`render`] is a pure function of the journal's lines; [`write_svg`] streams
+//! `messages.jsonl` into it and stops reading at the limit, so memory stays
+//! bounded however long the test ran.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::net::is_client;
+
+/// How many journal events (after removing init traffic) are drawn.
+pub const MAX_EVENTS: usize = 10_000;
+
+const WIDTH: f64 = 1200.0;
+/// Vertical distance between consecutive events.
+const STEP: f64 = 20.0;
+/// Space above the first event, for the first row of node labels.
+const TOP: f64 = 30.0;
+/// Space left and right of the outermost participant lines.
+const SIDE: f64 = 30.0;
+/// Node labels are repeated every this many steps, so a long diagram stays legible
+/// after scrolling.
+const LABEL_EVERY: usize = 50;
+/// Arrow labels longer than this (in characters) are cut, ending with "…".
+const MAX_LABEL: usize = 48;
+
+const ERROR_COLOUR: &str = "#FF1E90";
+const CLIENT_COLOUR: &str = "#81BFFC";
+const NODE_COLOUR: &str = "black";
+
+/// One delivered message, as it will be drawn.
+struct Arrow {
+    src: String,
+    dest: String,
+    send_step: usize,
+    recv_step: usize,
+    colour: &'static str,
+    label: String,
+    title: String,
+}
+
+/// What was read from the journal: the arrows, every participant seen, the
+/// number of events kept and whether more were left out.
+#[derive(Default)]
+struct Diagram {
+    arrows: Vec<Arrow>,
+    participants: BTreeSet<String>,
+    steps: usize,
+    truncated: bool,
+}
+
+/// Reads `dir/messages.jsonl` and writes `dir/messages.svg` beside it.
+pub fn write_svg(dir: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::open(dir.join("messages.jsonl"))?;
+    let mut read_error = None;
+    // `render` stops pulling lines at the limit, so the rest of the file is never read.
+    let lines = std::io::BufReader::new(file)
+        .lines()
+        .map_while(|l| l.map_err(|e| read_error = Some(e)).ok());
+    let svg = render(lines);
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    std::fs::write(dir.join("messages.svg"), svg)
+}
+
+/// Renders journal lines (`{"type":"send"|"recv","time":…,"message":{…}}`, as
+/// written by [`crate::net::Journal`]) as an SVG Lamport diagram.
+///
+/// Lines that are not journal events are skipped: a diagram is a convenience
+/// and must not fail because one line is odd.
+pub fn render<I>(lines: I) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    draw(&read(lines))
+}
+
+/// Keeps the first [`MAX_EVENTS`] events, pairing each receipt with its send by
+/// the envelope's id (duplicated messages share an id: each copy is an arrow).
+fn read<I>(lines: I) -> Diagram
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut d = Diagram::default();
+    // Message id -> step of its send. Bounded by MAX_EVENTS.
+    let mut sent: HashMap<u64, usize> = HashMap::new();
+    for line in lines {
+        let Ok(event) = serde_json::from_str::<Value>(line.as_ref()) else {
+            continue;
+        };
+        let (Some(kind), Some(msg)) = (event["type"].as_str(), event.get("message")) else {
+            continue;
+        };
+        let (Some(src), Some(dest)) = (msg["src"].as_str(), msg["dest"].as_str()) else {
+            continue;
+        };
+        let body = &msg["body"];
+        let body_type = body["type"].as_str().unwrap_or("");
+        if body_type == "init" || body_type == "init_ok" {
+            continue;
+        }
+        if d.steps == MAX_EVENTS {
+            // Seeing one event past the limit is all the notice needs.
+            d.truncated = true;
+            break;
+        }
+        let step = d.steps;
+        d.steps += 1;
+        d.participants.insert(src.to_string());
+        d.participants.insert(dest.to_string());
+        let id = msg["id"].as_u64();
+        match (kind, id) {
+            ("send", Some(id)) => {
+                sent.insert(id, step);
+            }
+            ("recv", Some(id)) => {
+                if let Some(&send_step) = sent.get(&id) {
+                    d.arrows.push(arrow(src, dest, body, send_step, step));
+                }
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+fn arrow(src: &str, dest: &str, body: &Value, send_step: usize, recv_step: usize) -> Arrow {
+    let body_type = body["type"].as_str().unwrap_or("?");
+    let is_error = body_type == "error";
+    let colour = if is_error {
+        ERROR_COLOUR
+    } else if is_client(src) || is_client(dest) {
+        CLIENT_COLOUR
+    } else {
+        NODE_COLOUR
+    };
+    Arrow {
+        src: src.to_string(),
+        dest: dest.to_string(),
+        send_step,
+        recv_step,
+        colour,
+        label: truncate(&label(body_type, is_error, body), MAX_LABEL),
+        title: format!("{src} → {dest} {body}"),
+    }
+}
+
+/// `type` and what the message carries: an error's text, otherwise the body
+/// without the keys every message has (they would crowd out the payload).
+fn label(body_type: &str, is_error: bool, body: &Value) -> String {
+    if is_error {
+        match &body["text"] {
+            Value::String(text) => return format!("{body_type} {text}"),
+            Value::Null => {}
+            other => return format!("{body_type} {other}"),
+        }
+    }
+    let mut rest = body.as_object().cloned().unwrap_or_default();
+    for key in ["type", "msg_id", "in_reply_to"] {
+        rest.remove(key);
+    }
+    if rest.is_empty() {
+        body_type.to_string()
+    } else {
+        format!("{body_type} {}", Value::Object(rest))
+    }
+}
+
+/// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Participant order: by letter prefix, then by number (so n2 comes before n10);
+/// ids without digits (the services) come last, by name.
+fn participant_key(id: &str) -> (bool, &str, u64, &str) {
+    match id.find(|c: char| c.is_ascii_digit()) {
+        None => (true, id, 0, id),
+        Some(i) => {
+            let number = id[i..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .fold(0u64, |n, c| {
+                    n.saturating_mul(10)
+                        .saturating_add(u64::from(c as u8 - b'0'))
+                });
+            (false, &id[..i], number, id)
+        }
+    }
+}
+
+/// Escapes text for XML content and attribute values. Characters XML 1.0 does
+/// not allow at all (most control characters, which a node may put in an error
+/// text) become U+FFFD, or the file would not open.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn draw(d: &Diagram) -> String {
+    let mut order: Vec<&str> = d.participants.iter().map(String::as_str).collect();
+    order.sort_by_key(|id| participant_key(id));
+    let column: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let col_width = (WIDTH - 2.0 * SIDE) / order.len().max(1) as f64;
+    let x = |id: &str| SIDE + (column[id] as f64 + 0.5) * col_width;
+    // Step 0 sits one step below TOP, leaving room for the first labels.
+    let y = |step: usize| TOP + (step as f64 + 1.0) * STEP;
+    let bottom = y(d.steps);
+    let height = bottom + if d.truncated { 50.0 } else { 20.0 };
+
+    let mut s = String::with_capacity(4096 + d.arrows.len() * 400);
+    // Writing to a String cannot fail; the results are ignored throughout.
+    let _ = writeln!(
+        s,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">
+<defs>"#
+    );
+    // One arrowhead per colour: a marker does not inherit its line's stroke in SVG 1.1.
+    for (name, colour) in [
+        ("error", ERROR_COLOUR),
+        ("client", CLIENT_COLOUR),
+        ("node", NODE_COLOUR),
+    ] {
+        let _ = writeln!(
+            s,
+            r#"<marker id="head-{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>"#
+        );
+    }
+    let _ = writeln!(
+        s,
+        r#"</defs>
+<rect width="100%" height="100%" fill="white"/>"#
+    );
+
+    for id in &order {
+        let xi = x(id);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{xi:.1}" y1="{TOP}" x2="{xi:.1}" y2="{bottom}" stroke="#BBBBBB"/>"##
+        );
+    }
+    // Labels sit half a step above their row's first event, with a white halo so
+    // arrows crossing them do not make them unreadable.
+    for step in (0..d.steps.max(1)).step_by(LABEL_EVERY) {
+        let ly = y(step) - STEP / 2.0 + 4.0;
+        for id in &order {
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{ly}" text-anchor="middle" font-size="12" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">{}</text>"#,
+                x(id),
+                escape(id)
+            );
+        }
+    }
+
+    for a in &d.arrows {
+        let (x1, y1, x2, y2) = (x(&a.src), y(a.send_step), x(&a.dest), y(a.recv_step));
+        let head = match a.colour {
+            ERROR_COLOUR => "error",
+            CLIENT_COLOUR => "client",
+            _ => "node",
+        };
+        // The label runs along the arrow, turned so it never reads upside down; a
+        // white halo keeps it legible where it crosses participant lines.
+        let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
+        if x2 < x1 {
+            angle -= 180.0;
+        }
+        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        let _ = writeln!(
+            s,
+            r#"<g><title>{}</title><line x1="{x1:.1}" y1="{y1}" x2="{x2:.1}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx:.1}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx:.1} {my})">{}</text></g>"#,
+            escape(&a.title),
+            escape(&a.label),
+            c = a.colour,
+        );
+    }
+
+    if d.truncated {
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="middle" font-size="16" fill="orange">Additional network events not shown</text>"#,
+            WIDTH / 2.0,
+            bottom + 30.0
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, id: u64, src: &str, dest: &str, body: &str) -> String {
+        format!(
+            r#"{{"type":"{kind}","time":{id},"message":{{"id":{id},"src":"{src}","dest":"{dest}","body":{body}}}}}"#
+        )
+    }
+
+    /// Send and delivery of one message.
+    fn delivered(id: u64, src: &str, dest: &str, body: &str) -> [String; 2] {
+        [
+            event("send", id, src, dest, body),
+            event("recv", id, src, dest, body),
+        ]
+    }
+
+    fn journal() -> Vec<String> {
+        let mut lines = Vec::new();
+        lines.extend(delivered(
+            0,
+            "c1",
+            "n1",
+            r#"{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2"]}"#,
+        ));
+        lines.extend(delivered(
+            1,
+            "n1",
+            "c1",
+            r#"{"type":"init_ok","in_reply_to":1}"#,
+        ));
+        lines.extend(delivered(
+            2,
+            "c2",
+            "n1",
+            r#"{"type":"echo","msg_id":1,"echo":"a < b & \"c\""}"#,
+        ));
+        lines.extend(delivered(3, "n1", "n2", r#"{"type":"gossip","value":1}"#));
+        lines.extend(delivered(
+            4,
+            "n2",
+            "n1",
+            r#"{"type":"error","in_reply_to":1,"code":10,"text":"no <handler>"}"#,
+        ));
+        // Sent, never delivered (a partition): no arrow.
+        lines.push(event(
+            "send",
+            5,
+            "n1",
+            "n2",
+            r#"{"type":"gossip","value":2}"#,
+        ));
+        lines
+    }
+
+    fn count(svg: &str, needle: &str) -> usize {
+        svg.matches(needle).count()
+    }
+
+    #[test]
+    fn draws_one_arrow_per_delivered_message() {
+        let svg = render(journal());
+        assert_eq!(count(&svg, "marker-end="), 3);
+        assert_eq!(count(&svg, r##"stroke="#81BFFC" stroke-width"##), 1);
+        assert_eq!(count(&svg, r#"stroke="black" stroke-width"#), 1);
+        assert_eq!(count(&svg, r##"stroke="#FF1E90" stroke-width"##), 1);
+        assert!(svg.contains(">gossip {&quot;value&quot;:1}</text>"));
+        assert!(svg.contains(">error no &lt;handler&gt;</text>"));
+        assert!(!svg.contains("Additional network events"));
+    }
+
+    #[test]
+    fn leaves_out_init() {
+        let svg = render(journal());
+        assert!(!svg.contains("init"));
+        // Seven events remain, so the diagram ends seven steps below the top.
+        let d = read(journal());
+        assert_eq!(d.steps, 7);
+        assert_eq!(d.arrows[0].send_step, 0);
+        assert_eq!(d.arrows[0].recv_step, 1);
+    }
+
+    #[test]
+    fn escapes_text() {
+        let svg = render(journal());
+        assert!(svg.contains("<title>c2 → n1 {"));
+        assert!(svg.contains(r#"&quot;a &lt; b &amp; \&quot;c\&quot;&quot;"#));
+        assert!(!svg.contains("a < b"));
+        assert_eq!(escape("x\u{1}'y"), "x\u{FFFD}&apos;y");
+    }
+
+    #[test]
+    fn truncates_long_labels() {
+        let long = "x".repeat(100);
+        let label = truncate(&format!("echo {long}"), MAX_LABEL);
+        assert_eq!(label.chars().count(), MAX_LABEL);
+        assert!(label.ends_with('…'));
+        assert_eq!(truncate("short", MAX_LABEL), "short");
+    }
+
+    #[test]
+    fn stops_at_the_limit_with_a_notice() {
+        let mut lines = journal();
+        for i in 0..(MAX_EVENTS as u64) {
+            lines.extend(delivered(100 + i, "n1", "n2", r#"{"type":"ping"}"#));
+        }
+        let d = read(lines.iter());
+        assert_eq!(d.steps, MAX_EVENTS);
+        assert!(d.truncated);
+        let svg = draw(&d);
+        assert!(svg.contains(r#"fill="orange">Additional network events not shown"#));
+        // 3 arrows from the small journal, then (10 000 - 7) / 2 whole pairs.
+        assert_eq!(count(&svg, "marker-end="), 3 + (MAX_EVENTS - 7) / 2);
+
+        // Exactly at the limit nothing is left out, so no notice.
+        let exact: Vec<_> = lines.iter().take(MAX_EVENTS + 4).collect();
+        assert!(!render(exact).contains("Additional network events"));
+    }
+
+    #[test]
+    fn orders_participants() {
+        let mut ids = vec!["lin-kv", "n10", "c1", "n2", "seq-kv", "n1", "c10", "c2"];
+        ids.sort_by_key(|id| participant_key(id));
+        assert_eq!(
+            ids,
+            ["c1", "c2", "c10", "n1", "n2", "n10", "lin-kv", "seq-kv"]
+        );
+
+        let mut lines = Vec::new();
+        lines.extend(delivered(1, "n10", "lin-kv", r#"{"type":"read"}"#));
+        lines.extend(delivered(2, "n2", "n10", r#"{"type":"read"}"#));
+        let svg = render(lines);
+        let pos = |id: &str| svg.find(&format!(">{id}</text>")).unwrap();
+        assert!(pos("n2") < pos("n10"));
+        assert!(pos("n10") < pos("lin-kv"));
+    }
+
+    #[test]
+    fn repeats_labels_and_skips_odd_lines() {
+        let mut lines = vec!["not json".to_string(), "{}".to_string()];
+        for i in 0..60 {
+            lines.extend(delivered(i, "n1", "n2", r#"{"type":"ping"}"#));
+        }
+        let svg = render(lines);
+        // 120 events: labels at steps 0, 50 and 100.
+        assert_eq!(count(&svg, ">n1</text>"), 3);
+        assert_eq!(count(&svg, "marker-end="), 60);
+    }
+}
