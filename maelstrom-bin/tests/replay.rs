@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use maelstrom_harness::host::{NodeChannels, NodeFactory};
-use maelstrom_harness::{run, NodeProgram, TestConfig, Validity};
+use maelstrom_harness::{run_simulated, NodeProgram, TestConfig, Validity};
 use maelstrom_proto::{Body, Envelope};
 use serde_json::{json, Value};
 
@@ -130,15 +130,8 @@ impl NodeFactory for Log {
 
 /// Runs `cfg` on a paused clock; the verdict and history.jsonl.
 fn simulate(mut cfg: TestConfig, store: &Path) -> (Validity, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let local = tokio::task::LocalSet::new();
-    cfg.precise_delivery = false;
     cfg.store_root = Some(store.to_path_buf());
-    let out = local.block_on(&rt, run(cfg)).unwrap();
+    let out = run_simulated(cfg).unwrap();
     let history = std::fs::read_to_string(out.store_dir.unwrap().join("history.jsonl")).unwrap();
     (out.valid, history)
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use maelstrom_harness::host::{NodeChannels, NodeFactory};
-use maelstrom_harness::{run, NodeProgram, TestConfig, Validity};
+use maelstrom_harness::{run_simulated, NodeProgram, TestConfig, Validity};
 use maelstrom_proto::{Body, Envelope};
 
 /// An echo node that answers after a short (virtual) pause.
@@ -39,18 +39,11 @@ impl NodeFactory for EchoNode {
 }
 
 fn simulate(seed: u64) -> (Validity, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap();
-    let local = tokio::task::LocalSet::new();
     let mut cfg = TestConfig::new("echo", NodeProgram::InProcess(Rc::new(EchoNode)));
     cfg.time_limit = Duration::from_secs(30);
     cfg.rate = 20.0;
     cfg.seed = seed;
-    cfg.precise_delivery = false;
-    let out = local.block_on(&rt, run(cfg)).unwrap();
+    let out = run_simulated(cfg).unwrap();
     let ops = &out.results["stats"]["count"];
     (out.valid, format!("{ops} {}", out.results["net"]))
 }

@@ -38,4 +38,4 @@ pub use config::{
 };
 pub use error::HarnessError;
 pub use maelstrom_check::Validity;
-pub use run::{minimum_duration, run, run_blocking, Outcome};
+pub use run::{minimum_duration, run, run_blocking, run_simulated, Outcome};

@@ -106,27 +106,19 @@ fn library_nodes<N: Node>() -> Rc<dyn NodeFactory> {
     Rc::new(LibraryNodes::<N>::default())
 }
 
-/// Upstream's defaults for `workload`, with nodes of type `N`, no store on disk,
-/// and the settings a paused clock needs.
+/// Upstream's defaults for `workload`, with nodes of type `N` and no store on disk.
 pub fn config<N: Node>(workload: &str) -> TestConfig {
     let mut cfg = TestConfig::new(workload, NodeProgram::InProcess(library_nodes::<N>()));
     cfg.store_root = None;
-    cfg.progress = false;
-    cfg.precise_delivery = false;
     cfg
 }
 
 /// Runs a test on a fresh single-threaded runtime whose clock is paused: virtual
 /// time jumps ahead whenever every task waits, so a 60 s test takes well under a
-/// second, and the same config (seed included) gives the same run.
+/// second, and the same config (seed included) gives the same run. See
+/// [`maelstrom_harness::run_simulated`].
 pub fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, maelstrom_harness::run(cfg))
+    maelstrom_harness::run_simulated(cfg)
 }
 
 /// If this process was started by `maelstrom test --sim` (or its probe), does

@@ -33,12 +33,11 @@ pub fn simulate<N: Node>(workload: &str, args: &[&str], seed: u64) -> Outcome {
     let mut cfg = test
         .to_config(seed)
         .unwrap_or_else(|e| panic!("bad flags {args:?}: {e}"));
-    // Everything a paused clock needs, from the library's own defaults.
+    // The library's nodes and defaults (no store on disk); `sim::run` sets up
+    // the paused clock.
     let base = sim::config::<N>(workload);
     cfg.program = base.program;
     cfg.store_root = base.store_root;
-    cfg.progress = base.progress;
-    cfg.precise_delivery = base.precise_delivery;
     sim::run(cfg).unwrap_or_else(|e| panic!("the harness failed with {args:?}, seed {seed}: {e}"))
 }
 

@@ -101,7 +101,7 @@ pub fn test(args: &TestArgs, argv: &[String], nodes: LibraryNodes) -> i32 {
         None => vec![args.seed.unwrap_or_else(rng::random_seed)],
     };
     let cfg = match args.to_config(seeds[0]) {
-        Ok(cfg) => simulated(cfg),
+        Ok(cfg) => cfg,
         Err(msg) => {
             eprintln!("{msg}");
             return EXIT_BAD_ARGS;
@@ -139,24 +139,10 @@ pub fn test(args: &TestArgs, argv: &[String], nodes: LibraryNodes) -> i32 {
     }
 }
 
-/// A test config for the paused clock: no progress line (virtual seconds fly),
-/// no sub-millisecond spinning (there is no real clock to be precise against).
-fn simulated(mut cfg: TestConfig) -> TestConfig {
-    cfg.progress = false;
-    cfg.precise_delivery = false;
-    cfg
-}
-
 /// Runs one simulated test on a fresh paused runtime.
 pub fn simulate(mut cfg: TestConfig, nodes: LibraryNodes) -> Result<Outcome, crate::HarnessError> {
     cfg.program = NodeProgram::InProcess(nodes());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .map_err(|e| crate::HarnessError::Config(format!("cannot start the runtime: {e}")))?;
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, crate::run(cfg))
+    crate::run_simulated(cfg)
 }
 
 /// `N` (seeds 0..N) or `A..B`.
@@ -233,16 +219,15 @@ fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -
                 let Some(&seed) = seeds.get(i) else { return };
                 // Each thread builds its own config: a test's nodes are not
                 // shareable across threads.
-                let verdict = args
-                    .to_config(seed)
-                    .map_err(|e| e.to_string())
-                    .and_then(|cfg| {
-                        let mut cfg = simulated(cfg);
-                        cfg.store_root = None;
-                        simulate(cfg, nodes)
-                            .map(|o| o.valid)
-                            .map_err(|e| e.to_string())
-                    });
+                let verdict =
+                    args.to_config(seed)
+                        .map_err(|e| e.to_string())
+                        .and_then(|mut cfg| {
+                            cfg.store_root = None;
+                            simulate(cfg, nodes)
+                                .map(|o| o.valid)
+                                .map_err(|e| e.to_string())
+                        });
                 let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
                 results.push((seed, verdict));
                 if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
