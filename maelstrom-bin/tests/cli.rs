@@ -4,7 +4,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Mutex;
 
 use common::*;
 
@@ -421,43 +420,9 @@ fn help_exits_zero() {
     }
 }
 
-/// Serialises the nested cargo builds of this test binary's threads.
-static BUILD_LOCK: Mutex<()> = Mutex::new(());
-
-/// The echo reference solution, built on demand with the cargo running the
-/// tests, so that this test never skips. (maelstrom-bin cannot depend on the
-/// root package's `built_binary`, which does the same.)
-fn echo_reference() -> PathBuf {
-    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "echo-reference",
-            "--bin",
-            "echo-reference",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build -p echo-reference failed");
-    // This test binary is target/<profile>/deps/cli-<hash>; the build above
-    // used the same target directory, debug profile.
-    let exe = std::env::current_exe().expect("test binary path");
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .expect("test binary inside a target dir");
-    let bin = target.join("debug").join("echo-reference");
-    assert!(bin.exists(), "{} was not built", bin.display());
-    bin
-}
-
 #[test]
 fn the_echo_reference_passes() {
-    let bin = echo_reference();
+    let bin = workspace_binary("echo-reference", "echo-reference");
     let dir = scratch("cli-echo-ref");
     let bin = bin.display().to_string();
     let out = maelstrom(&dir, &test_args("echo", &bin));
@@ -467,7 +432,7 @@ fn the_echo_reference_passes() {
 
 #[test]
 fn net_logging_shows_sends_and_deliveries() {
-    let bin = echo_reference();
+    let bin = workspace_binary("echo-reference", "echo-reference");
     let dir = scratch("cli-net-log");
     let bin = bin.display().to_string();
     let mut args = test_args("echo", &bin);

@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::scratch;
+use common::{scratch, workspace};
 
 const ECHO_GRADE: &str = r#"
 exercise = "echo"
@@ -30,14 +29,6 @@ criteria = [
   { path = "stats.ok-count", above = 5.0 },
 ]
 "#;
-
-/// The workspace root, where `maelstrom grade` finds cargo's workspace.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("maelstrom-bin sits in the workspace")
-        .to_path_buf()
-}
 
 /// Runs `maelstrom grade echo EXTRA...` against a scratch exercises folder.
 fn grade(name: &str, extra: &[&str]) -> (Output, String) {

@@ -5,37 +5,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use maelstrom_harness::cli::grade::config::load_exercises;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("maelstrom-bin sits in the workspace")
-        .to_path_buf()
-}
-
-/// Builds `bin` of `package` (debug) and returns its path.
-fn build(package: &str, bin: &str) -> PathBuf {
-    let root = workspace();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--quiet", "-p", package, "--bin", bin])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build -p {package} failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    target.join("debug").join(bin)
-}
-
 #[test]
 fn every_starter_fails_level_one_saying_why() {
-    let exercises = load_exercises(&workspace().join("exercises")).expect("grade.toml files parse");
+    let exercises =
+        load_exercises(&common::workspace().join("exercises")).expect("grade.toml files parse");
     let mut checked = 0;
     for ex in &exercises {
         let cfg = &ex.config;
@@ -45,7 +22,7 @@ fn every_starter_fails_level_one_saying_why() {
             // the starter's `stages` example.
             let stage = stage.as_str().unwrap_or_default();
             let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .current_dir(workspace())
+                .current_dir(common::workspace())
                 .args([
                     "run",
                     "--quiet",
@@ -74,7 +51,7 @@ fn every_starter_fails_level_one_saying_why() {
             checked += 1;
             continue;
         }
-        let bin = build(&cfg.starter_package, &cfg.starter_bin);
+        let bin = common::workspace_binary(&cfg.starter_package, &cfg.starter_bin);
         let store = common::scratch(&format!("starter-{}", cfg.exercise));
         let workload = level.workload.as_deref().unwrap_or(&cfg.workload);
         let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))

@@ -1,9 +1,12 @@
-//! Shared helpers: small Python nodes written to a temp dir, and short test configs.
+//! Shared helpers: small Python nodes written to a temp dir, short test configs,
+//! and workspace binaries built on demand.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use maelstrom_harness::{NodeProgram, TestConfig};
@@ -173,3 +176,38 @@ def handle(msg):
         for k, v in b["n"].items(): n[k] = max(n.get(k, 0), v)
 main(handle)
 "#;
+
+/// The workspace root, where `maelstrom grade` and cargo find the workspace.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("maelstrom-bin sits in the workspace")
+        .to_path_buf()
+}
+
+/// Builds binary `bin` of workspace package `package` (debug) with the cargo
+/// running the tests and returns its path, so that tests needing another crate's
+/// binary never skip. (maelstrom-bin cannot depend on the root package's
+/// `built_binary`, which does the same.)
+pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
+    // Tests run on parallel threads; one cargo at a time.
+    static BUILD_LOCK: Mutex<()> = Mutex::new(());
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
+        .current_dir(workspace())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p {package} failed");
+    // This test binary is target/<profile>/deps/<name>-<hash>; the build above
+    // used the same target directory, debug profile.
+    let exe = std::env::current_exe().expect("test binary path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("test binary inside a target dir");
+    let path = target.join("debug").join(bin);
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
