@@ -26,7 +26,7 @@ use crate::config::{NodeProgram, TestConfig};
 use crate::error::HarnessError;
 use crate::history::History;
 use crate::host::{self, HostEnv, NodeHost};
-use crate::nemesis::stagger;
+use crate::nemesis::FlipFlop;
 use crate::rng;
 
 /// The running hosts by node id. A crashed node has none until it restarts.
@@ -196,21 +196,16 @@ async fn crash_restart_loop(
     until: Instant,
     mut rng: StdRng,
 ) -> Result<(), HarnessError> {
-    let mut down = false;
-    loop {
-        let at = Instant::now() + stagger(interval, &mut rng);
-        if at >= until {
-            return Ok(());
-        }
-        tokio::time::sleep_until(at).await;
-        if down {
-            faults.restart_all().await?;
-        } else {
+    let mut schedule = FlipFlop::new(interval, until);
+    while let Some(start) = schedule.next(&mut rng).await {
+        if start {
             let spec = TARGETS[rng.random_range(0..TARGETS.len())];
             faults.crash(&targets(spec, &faults.nodes, &mut rng)).await;
+        } else {
+            faults.restart_all().await?;
         }
-        down = !down;
     }
+    Ok(())
 }
 
 async fn pause_resume_loop(
@@ -219,20 +214,14 @@ async fn pause_resume_loop(
     until: Instant,
     mut rng: StdRng,
 ) {
-    let mut paused = false;
-    loop {
-        let at = Instant::now() + stagger(interval, &mut rng);
-        if at >= until {
-            return;
-        }
-        tokio::time::sleep_until(at).await;
-        if paused {
-            faults.resume_all();
-        } else {
+    let mut schedule = FlipFlop::new(interval, until);
+    while let Some(start) = schedule.next(&mut rng).await {
+        if start {
             let spec = TARGETS[rng.random_range(0..TARGETS.len())];
             faults.pause(&targets(spec, &faults.nodes, &mut rng));
+        } else {
+            faults.resume_all();
         }
-        paused = !paused;
     }
 }
 

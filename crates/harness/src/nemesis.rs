@@ -85,6 +85,37 @@ pub fn stagger(mean: Duration, rng: &mut StdRng) -> Duration {
     mean.mul_f64(2.0 * rng.random::<f64>())
 }
 
+/// Jepsen's flip-flop schedule, shared by every fault: start, stop, start, ...
+/// each after a staggered pause, until a deadline.
+pub struct FlipFlop {
+    interval: Duration,
+    until: Instant,
+    started: bool,
+}
+
+impl FlipFlop {
+    /// A schedule with mean pause `interval` that ends at `until`.
+    pub fn new(interval: Duration, until: Instant) -> Self {
+        FlipFlop {
+            interval,
+            until,
+            started: false,
+        }
+    }
+
+    /// Waits for the next flip: `Some(true)` to start the fault, `Some(false)` to
+    /// stop it, `None` once the next flip would fall past the deadline.
+    pub async fn next(&mut self, rng: &mut StdRng) -> Option<bool> {
+        let at = Instant::now() + stagger(self.interval, rng);
+        if at >= self.until {
+            return None;
+        }
+        tokio::time::sleep_until(at).await;
+        self.started = !self.started;
+        Some(self.started)
+    }
+}
+
 /// Runs the nemesis until `until`: partition, heal, partition, ... Leaves the
 /// network as it found it only when the caller heals afterwards.
 pub async fn run(
@@ -95,23 +126,17 @@ pub async fn run(
     until: Instant,
     mut rng: StdRng,
 ) {
-    let mut partitioned = false;
-    loop {
-        let at = Instant::now() + stagger(interval, &mut rng);
-        if at >= until {
-            return;
-        }
-        tokio::time::sleep_until(at).await;
-        if partitioned {
-            net.heal();
-            history.nemesis("stop-partition", json!("network-healed"));
-        } else {
+    let mut schedule = FlipFlop::new(interval, until);
+    while let Some(start) = schedule.next(&mut rng).await {
+        if start {
             let spec = SPECS[rng.random_range(0..SPECS.len())];
             let g = grudge(spec, &nodes, &mut rng);
             history.nemesis("start-partition", json!({"spec": spec, "grudge": g}));
             net.partition(g);
+        } else {
+            net.heal();
+            history.nemesis("stop-partition", json!("network-healed"));
         }
-        partitioned = !partitioned;
     }
 }
 
