@@ -3,6 +3,11 @@
 //! Every added element is classified from the ok reads that follow: *stable*
 //! (finally present and never absent again), *lost* (known to exist, then
 //! absent from every later read) or *never read*.
+//!
+//! "Later" is history order (each op's index), never timestamps: in
+//! simulation many reads start at the same virtual instant, and a read that
+//! started later in the history but at an equal time must still count as
+//! later. Timestamps are used only for the latencies.
 
 use crate::budget::{Budget, Meter};
 use crate::history::{Op, OpType};
@@ -106,14 +111,19 @@ pub struct SetFullResult {
     pub reason: Option<String>,
 }
 
+/// A point in the history: (index, time in ns).
+type At = (u64, u64);
+
 #[derive(Debug, Clone)]
 struct Elem {
     value: Value,
-    known: Option<u64>,
-    /// (index, time) of the invocation of the latest read that saw it.
-    last_present: Option<(u64, u64)>,
-    /// (index, time) of the invocation of the latest read that missed it.
-    last_absent: Option<(u64, u64)>,
+    /// The completion that made the element known: the add's ok, or the
+    /// first ok read that returned it.
+    known: Option<At>,
+    /// The invocation of the latest read (by index) that saw it.
+    last_present: Option<At>,
+    /// The invocation of the latest read (by index) that missed it.
+    last_absent: Option<At>,
 }
 
 enum Outcome {
@@ -123,18 +133,19 @@ enum Outcome {
 }
 
 impl Elem {
+    /// Classifies the element by history order; only latencies use time.
     fn outcome(&self) -> Outcome {
-        let present = self.last_present.map(|p| p.1);
-        let absent = self.last_absent.map(|p| p.1);
+        let idx = |a: Option<At>| a.map(|(i, _)| i);
+        let (present, absent) = (idx(self.last_present), idx(self.last_absent));
         let stable = present.is_some_and(|p| absent.is_none_or(|a| a < p));
         if stable {
-            let known = self.known.unwrap_or(0);
-            let stable_time = absent.map_or(0, |a| a + 1);
+            let known = self.known.map_or(0, |k| k.1);
+            let stable_time = self.last_absent.map_or(0, |a| a.1 + 1);
             return Outcome::Stable(nanos_to_ms(stable_time.saturating_sub(known)));
         }
-        if let (Some(known), Some(a)) = (self.known, absent) {
-            if present.is_none_or(|p| p < a) && known < a {
-                return Outcome::Lost(nanos_to_ms(a.saturating_sub(known)));
+        if let (Some(known), Some(la)) = (self.known, self.last_absent) {
+            if present.is_none_or(|p| p < la.0) && known.0 < la.0 {
+                return Outcome::Lost(nanos_to_ms(la.1.saturating_sub(known.1)));
             }
         }
         Outcome::NeverRead
@@ -151,9 +162,17 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
     let mut dups: BTreeMap<usize, u64> = BTreeMap::new();
     let mut reads = 0u64;
     let mut reason = None;
+    let out_of_time = |op: &Op| {
+        Some(format!(
+            "time budget exceeded: checked the history up to index {} of {}; \
+             the rest could still turn lost elements stable, so the verdict is unknown",
+            op.index,
+            history.len()
+        ))
+    };
     'ops: for op in history.iter().filter(|o| o.is_client()) {
         if meter.tick() {
-            reason = Some("time budget exceeded".to_string());
+            reason = out_of_time(op);
             break;
         }
         if op.f == opts.add_f {
@@ -174,7 +193,7 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
                 None => continue,
             };
             if op.kind == OpType::Ok && elems[id].known.is_none() {
-                elems[id].known = Some(op.time);
+                elems[id].known = Some((op.index, op.time));
             }
         } else if op.f == opts.read_f {
             match op.kind {
@@ -203,12 +222,12 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
                     }
                     for (id, e) in elems.iter_mut().enumerate() {
                         if id & 4095 == 4095 && meter.tick() {
-                            reason = Some("time budget exceeded".to_string());
+                            reason = out_of_time(op);
                             break 'ops;
                         }
                         let slot = if stamp[id] == reads {
                             if e.known.is_none() {
-                                e.known = Some(op.time);
+                                e.known = Some((op.index, op.time));
                             }
                             &mut e.last_present
                         } else {
@@ -231,7 +250,7 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
 fn summarise(
     mut elems: Vec<Elem>,
     dups: BTreeMap<usize, u64>,
-    reason: Option<String>,
+    mut reason: Option<String>,
     opts: &SetFullOpts,
 ) -> SetFullResult {
     let duplicated: Vec<(Value, u64)> = {
@@ -256,7 +275,7 @@ fn summarise(
                         element: e.value.clone(),
                         outcome: "stable".into(),
                         stable_latency: l,
-                        known_time: e.known.unwrap_or(0),
+                        known_time: e.known.map_or(0, |k| k.1),
                         last_absent_time: e.last_absent.map(|a| a.1),
                     });
                 }
@@ -274,9 +293,16 @@ fn summarise(
             .then_with(|| cmp_json(&a.element, &b.element))
     });
     worst.truncate(8);
-    let valid = if !lost.is_empty() || (opts.duplicates_invalid && !duplicated.is_empty()) {
+    // A duplicate stays a duplicate whatever follows; a lost element may
+    // still turn up in a read the budget did not reach.
+    let valid = if opts.duplicates_invalid && !duplicated.is_empty() {
         Validity::Invalid
-    } else if reason.is_some() || stable_lat.is_empty() {
+    } else if reason.is_some() {
+        Validity::Unknown
+    } else if !lost.is_empty() {
+        Validity::Invalid
+    } else if stable_lat.is_empty() {
+        reason = Some("no element was stable: no ok read returned an added element".into());
         Validity::Unknown
     } else {
         Validity::Valid
@@ -361,5 +387,62 @@ mod tests {
         let r = check(&h.0, &SetFullOpts::g_set());
         assert_eq!(r.valid, Validity::Unknown);
         assert_eq!(r.never_read, vec![json!(1)]);
+    }
+
+    /// Final reads that all start at the same instant, as in simulation: the
+    /// one later in the history that misses an element makes it lost.
+    #[test]
+    fn simultaneous_reads_ordered_by_index() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "broadcast", json!(1), 0)
+            .op(Ok, 0, "broadcast", json!(1), 1)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Invoke, 2, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([1]), 10)
+            .op(Ok, 2, "read", json!([]), 10);
+        let r = check(&h.0, &SetFullOpts::broadcast());
+        assert_eq!(r.valid, Validity::Invalid);
+        assert_eq!(r.lost, vec![json!(1)]);
+        // The same reads the other way round: the later read saw it.
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "broadcast", json!(1), 0)
+            .op(Ok, 0, "broadcast", json!(1), 1)
+            .op(Invoke, 2, "read", json!(null), 10)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([1]), 10)
+            .op(Ok, 2, "read", json!([]), 10);
+        let r = check(&h.0, &SetFullOpts::broadcast());
+        assert_eq!(r.valid, Validity::Valid);
+        assert_eq!(r.stale, vec![json!(1)]);
+    }
+
+    /// A read that starts before the add completes (by index) does not make
+    /// the element lost, even at equal times.
+    #[test]
+    fn absent_before_known_is_not_lost() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(1), 5)
+            .op(Invoke, 1, "read", json!(null), 5)
+            .op(Ok, 0, "add", json!(1), 5)
+            .op(Ok, 1, "read", json!([]), 5);
+        let r = check(&h.0, &SetFullOpts::g_set());
+        assert_eq!(r.lost_count, 0);
+        assert_eq!(r.never_read, vec![json!(1)]);
+        assert_eq!(r.valid, Validity::Unknown);
+    }
+
+    #[test]
+    fn zero_budget_is_unknown_even_with_a_lost_element() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(1), 0)
+            .op(Ok, 0, "add", json!(1), 1)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([]), 11);
+        let mut opts = SetFullOpts::g_set();
+        assert_eq!(check(&h.0, &opts).valid, Validity::Invalid);
+        opts.budget.time = std::time::Duration::ZERO;
+        let r = check(&h.0, &opts);
+        assert_eq!(r.valid, Validity::Unknown);
+        assert!(r.reason.unwrap().contains("up to index 0 of 4"));
     }
 }
