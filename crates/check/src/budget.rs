@@ -70,9 +70,10 @@ impl Meter {
         }
     }
 
-    /// Counts one unit of work; true when the time is up (checked every 4096 ticks).
+    /// Counts one unit of work; true when the time is up (checked on the
+    /// first tick, so a zero budget stops at once, then every 4096 ticks).
     pub(crate) fn tick(&mut self) -> bool {
         self.ticks = self.ticks.wrapping_add(1);
-        self.ticks & 4095 == 0 && self.deadline.passed()
+        self.ticks & 4095 == 1 && self.deadline.passed()
     }
 }

@@ -27,7 +27,8 @@ pub struct CounterResult {
     pub errors: Option<Vec<Value>>,
     /// The values of every ok final read, in history order.
     pub final_reads: Vec<Value>,
-    /// Acceptable values as sorted, disjoint, inclusive `[lo, hi]` ranges.
+    /// Acceptable values as sorted, disjoint, inclusive `[lo, hi]` ranges
+    /// (when the budget ran out: the hull of every reachable sum).
     pub acceptable: Vec<(i64, i64)>,
     /// Why the verdict is unknown, if it is.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,6 +49,11 @@ fn normalise(mut rs: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
 }
 
 /// Checks a counter history: `add` ops carry an integer delta, `read` ops an integer.
+///
+/// The verdict is `unknown` when no final read succeeded (nothing to judge),
+/// and when the budget runs out, unless a final read is wrong whatever the
+/// unread part holds: not an integer, or outside the hull of every reachable
+/// sum (the definite sum plus all negative, or all positive, info deltas).
 pub fn check(history: &[Op], opts: &CounterOpts) -> CounterResult {
     let mut meter = Meter::new(&opts.budget);
     let max_ranges = (opts.budget.memory_bytes / 16).max(1);
@@ -55,7 +61,18 @@ pub fn check(history: &[Op], opts: &CounterOpts) -> CounterResult {
     let mut maybe: Vec<i64> = Vec::new();
     let mut final_reads = Vec::new();
     let mut reason = None;
-    for p in pairs(history).into_iter().filter(|p| p.invoke.is_client()) {
+    // False when the budget ran out before every operation was read.
+    let mut read_all = true;
+    let all = pairs(history);
+    for (n, p) in all.iter().filter(|p| p.invoke.is_client()).enumerate() {
+        if meter.tick() {
+            reason = Some(format!(
+                "time budget exceeded after {n} of {} operations",
+                all.len()
+            ));
+            read_all = false;
+            break;
+        }
         if p.f() == "add" {
             let d = p.invoke.value.as_i64().unwrap_or(0);
             match p.kind() {
@@ -70,25 +87,54 @@ pub fn check(history: &[Op], opts: &CounterOpts) -> CounterResult {
         }
     }
     let mut acceptable = vec![(definite, definite)];
-    for d in maybe {
-        if meter.tick() || acceptable.len() > max_ranges {
-            reason = Some("budget exceeded while computing acceptable ranges".to_string());
-            break;
+    if reason.is_none() {
+        for &d in &maybe {
+            if meter.tick() || acceptable.len() > max_ranges {
+                reason = Some(format!(
+                    "budget exceeded while computing acceptable ranges ({} ranges)",
+                    acceptable.len()
+                ));
+                break;
+            }
+            let shifted = acceptable
+                .iter()
+                .map(|&(lo, hi)| (lo.saturating_add(d), hi.saturating_add(d)));
+            let all: Vec<(i64, i64)> = acceptable.iter().copied().chain(shifted).collect();
+            acceptable = normalise(all);
         }
-        let shifted = acceptable
-            .iter()
-            .map(|&(lo, hi)| (lo.saturating_add(d), hi.saturating_add(d)));
-        let all: Vec<(i64, i64)> = acceptable.iter().copied().chain(shifted).collect();
-        acceptable = normalise(all);
     }
-    let ok = |v: &Value| {
-        v.as_i64()
-            .is_some_and(|x| acceptable.iter().any(|&(lo, hi)| lo <= x && x <= hi))
+    let errors: Vec<Value> = if reason.is_none() {
+        let ok = |v: &Value| {
+            v.as_i64()
+                .is_some_and(|x| acceptable.iter().any(|&(lo, hi)| lo <= x && x <= hi))
+        };
+        final_reads.iter().filter(|v| !ok(v)).cloned().collect()
+    } else {
+        // Only what nothing the budget left out could excuse: a read that
+        // is not an integer, or (once every op was read) one outside the
+        // hull of all reachable sums.
+        let lo = maybe
+            .iter()
+            .filter(|&&d| d < 0)
+            .fold(definite, |a, &d| a.saturating_add(d));
+        let hi = maybe
+            .iter()
+            .filter(|&&d| d > 0)
+            .fold(definite, |a, &d| a.saturating_add(d));
+        acceptable = vec![(lo, hi)];
+        let certainly_wrong = |x: i64| read_all && (x < lo || x > hi);
+        final_reads
+            .iter()
+            .filter(|v| v.as_i64().is_none_or(certainly_wrong))
+            .cloned()
+            .collect()
     };
-    let errors: Vec<Value> = final_reads.iter().filter(|v| !ok(v)).cloned().collect();
     let valid = if !errors.is_empty() {
         Validity::Invalid
     } else if reason.is_some() {
+        Validity::Unknown
+    } else if final_reads.is_empty() {
+        reason = Some("no final read succeeded, so the counter's value was never observed".into());
         Validity::Unknown
     } else {
         Validity::Valid
@@ -149,5 +195,50 @@ mod tests {
             serde_json::to_value(&r).unwrap()["final-reads"],
             json!([3, 4])
         );
+    }
+
+    #[test]
+    fn no_final_read_is_unknown() {
+        let mut h = Vec::new();
+        add(&mut h, 0, 3, Ok);
+        let r = check(&h, &CounterOpts::default());
+        assert_eq!(r.valid, Validity::Unknown);
+        assert!(r.reason.unwrap().contains("no final read"));
+    }
+
+    #[test]
+    fn zero_budget_is_unknown_for_a_valid_history() {
+        let mut h = Vec::new();
+        add(&mut h, 0, 3, Ok);
+        add(&mut h, 1, 2, Info);
+        final_read(&mut h, 2, 5);
+        let opts = CounterOpts {
+            budget: Budget::with_time(std::time::Duration::ZERO),
+        };
+        assert_eq!(check(&h, &CounterOpts::default()).valid, Validity::Valid);
+        assert_eq!(check(&h, &opts).valid, Validity::Unknown);
+    }
+
+    #[test]
+    fn out_of_ranges_budget_still_catches_reads_outside_the_hull() {
+        let mut h = Vec::new();
+        add(&mut h, 0, 10, Ok);
+        for d in [100, 1000, -3] {
+            add(&mut h, 1, d, Info);
+        }
+        final_read(&mut h, 2, 110); // reachable: 10 + 100
+        final_read(&mut h, 3, 2000); // above 10 + 1100
+                                     // Room for one range only: the range computation gives up.
+        let opts = CounterOpts {
+            budget: Budget {
+                memory_bytes: 16,
+                ..Budget::default()
+            },
+        };
+        let r = check(&h, &opts);
+        assert_eq!(r.valid, Validity::Invalid);
+        assert_eq!(r.errors, Some(vec![json!(2000)]));
+        assert_eq!(r.acceptable, vec![(7, 1110)]);
+        assert!(r.reason.is_some());
     }
 }

@@ -102,10 +102,13 @@ impl KafkaResult {
             .filter(|t| !ALLOWED.contains(&t.as_str()))
             .cloned()
             .collect();
-        self.valid = if !self.bad_error_types.is_empty() {
-            Validity::Invalid
-        } else if budget_out.is_some() {
+        // An unread part of the history can still explain what looks like an
+        // error so far (a poll that catches up), so a budget that ran out
+        // gives unknown, whatever was found.
+        self.valid = if budget_out.is_some() {
             Validity::Unknown
+        } else if !self.bad_error_types.is_empty() {
+            Validity::Invalid
         } else {
             Validity::Valid
         };
