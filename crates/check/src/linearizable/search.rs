@@ -217,7 +217,10 @@ pub(crate) fn search<M: Model>(
             while e != NONE && checked < LOOKAHEAD && !doomed {
                 if list.is_call[e as usize] {
                     others.push(&ops[keep[op_of(&list, e)]].op);
-                } else {
+                } else if finite[op_of(&list, e)] {
+                    // Only a return that happened constrains the search: an
+                    // op that never returned may never take effect, so its
+                    // being unreachable dooms nothing.
                     let target = &ops[keep[op_of(&list, e)]].op;
                     doomed = !model.may_reach(&state, target, &others);
                     if doomed && deepest {

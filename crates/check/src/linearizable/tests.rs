@@ -137,3 +137,75 @@ fn budget_exhaustion_is_unknown() {
     let r = check(&h.0, ModelKind::CasRegister, &opts);
     assert_eq!(r.valid, Validity::Unknown, "{r:?}");
 }
+
+/// A model written to the public contract: `take(v)` needs the state to be
+/// `v` and empties it; `may_reach` answers "not reachable" exactly when no
+/// `put(v)` is among the others and the state is not `v`.
+#[derive(Clone)]
+struct Slot;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum SlotOp {
+    Put(i64),
+    Take(i64),
+}
+
+impl Model for Slot {
+    type State = i64;
+    type Op = SlotOp;
+    fn init(&mut self) -> i64 {
+        0
+    }
+    fn step(&mut self, &s: &i64, op: &SlotOp) -> Option<i64> {
+        match *op {
+            SlotOp::Put(v) => Some(v),
+            SlotOp::Take(v) => (s == v).then_some(0),
+        }
+    }
+    fn is_read_only(&self, _op: &SlotOp) -> bool {
+        false
+    }
+    fn may_reach(&mut self, &s: &i64, target: &SlotOp, others: &[&SlotOp]) -> bool {
+        match *target {
+            SlotOp::Put(_) => true,
+            SlotOp::Take(v) => s == v || others.iter().any(|o| **o == SlotOp::Put(v)),
+        }
+    }
+    fn describe_state(&self, s: &i64) -> Value {
+        json!(s)
+    }
+    fn describe_op(&self, op: &SlotOp) -> Value {
+        json!(format!("{op:?}"))
+    }
+}
+
+/// An op that never returned and could never have taken effect does not
+/// make a history invalid: it may simply never have happened.
+#[test]
+fn lookahead_ignores_an_unreachable_op_that_never_returned() {
+    let op = |op, call, ret| Operation {
+        op,
+        call,
+        ret,
+        index: call,
+    };
+    let part = |ops| Partition {
+        key: "slot".into(),
+        model: Slot,
+        ops,
+    };
+    let opts = LinOpts::default();
+    // put(1) ok; take(5) invoked concurrently, never returned.
+    let ok = part(vec![
+        op(SlotOp::Put(1), 0, Some(2)),
+        op(SlotOp::Take(5), 1, None),
+    ]);
+    assert_eq!(check_partitions(vec![ok], &opts).valid, Validity::Valid);
+    // The same with take(5) returning ok: now it must have happened, and
+    // cannot have.
+    let bad = part(vec![
+        op(SlotOp::Put(1), 0, Some(2)),
+        op(SlotOp::Take(5), 1, Some(3)),
+    ]);
+    assert_eq!(check_partitions(vec![bad], &opts).valid, Validity::Invalid);
+}
