@@ -5,20 +5,30 @@ use maelstrom_check::porcupine::{parse_etcd, parse_kv};
 use maelstrom_check::Validity;
 use std::path::PathBuf;
 
-fn data_dir() -> PathBuf {
+/// The Porcupine data folder, or `None` (after saying the test is skipped)
+/// when it is absent. With `MAELSTROM_REQUIRE_SHARED=1` (as CI sets) a
+/// missing folder is a failure instead: a fresh clone has no `../shared`,
+/// but CI must not pass by skipping.
+fn data_dir() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("MAELSTROM_PORCUPINE_DATA").map(PathBuf::from),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/porcupine")),
     ];
-    for c in candidates.into_iter().flatten() {
-        if c.join("EXPECTED.md").is_file() {
-            return c;
-        }
+    if let Some(dir) = candidates
+        .into_iter()
+        .flatten()
+        .find(|c| c.join("EXPECTED.md").is_file())
+    {
+        return Some(dir);
     }
-    panic!(
-        "Porcupine data not found: set MAELSTROM_PORCUPINE_DATA or put shared/ beside the repo \
-         (expected <repo>/../shared/data/porcupine/EXPECTED.md)"
+    let why = "Porcupine data not found: set MAELSTROM_PORCUPINE_DATA or put shared/ beside the \
+               repo (expected <repo>/../shared/data/porcupine/EXPECTED.md)";
+    assert!(
+        std::env::var("MAELSTROM_REQUIRE_SHARED").as_deref() != Ok("1"),
+        "{why}; MAELSTROM_REQUIRE_SHARED=1 makes this a failure"
     );
+    eprintln!("skipped: {why}");
+    None
 }
 
 /// (file name, expected validity) rows of EXPECTED.md's tables.
@@ -44,7 +54,7 @@ fn expected(dir: &std::path::Path) -> Vec<(String, Validity)> {
 
 #[test]
 fn porcupine_verdicts_match() {
-    let dir = data_dir();
+    let Some(dir) = data_dir() else { return };
     let rows = expected(&dir);
     assert_eq!(
         rows.len(),
@@ -73,7 +83,7 @@ fn porcupine_verdicts_match() {
 
 #[test]
 fn kv_per_key_verdicts() {
-    let dir = data_dir();
+    let Some(dir) = data_dir() else { return };
     let text = std::fs::read_to_string(dir.join("kv/c10-bad.txt")).expect("read c10-bad");
     let r = check_partitions(parse_kv(&text).expect("parse"), &LinOpts::default());
     // EXPECTED.md: keys 4 and 8 are linearizable, the other 8 are not.
@@ -81,10 +91,14 @@ fn kv_per_key_verdicts() {
         .map(String::from)
         .to_vec();
     assert_eq!(r.failures, want);
-    // Porcupine leaves keys 0 and 9 of c50-bad undecided; every key is decided here.
+    // EXPECTED.md: keys 1-8 of c50-bad are not linearizable. Porcupine could
+    // not decide keys 0 and 9 and nothing else here can (their failing
+    // prefixes hold some 80 ops, far beyond a brute-force check), so their
+    // verdicts are not asserted.
     let text = std::fs::read_to_string(dir.join("kv/c50-bad.txt")).expect("read c50-bad");
     let r = check_partitions(parse_kv(&text).expect("parse"), &LinOpts::default());
     assert_eq!(r.key_count, 10);
-    assert!(r.unknown.is_empty(), "{:?}", r.unknown);
-    assert_eq!(r.failures.len(), 10);
+    for key in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+        assert!(r.failures.iter().any(|k| k == key), "key {key}: {r:?}");
+    }
 }
