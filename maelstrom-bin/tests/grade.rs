@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{scratch, workspace};
@@ -76,11 +77,85 @@ fn the_echo_starter_fails_level_one_and_says_why() {
         "{text}"
     );
     assert!(text.contains("not-supported"), "{text}");
+    let maelstrom = env!("CARGO_BIN_EXE_maelstrom");
     assert!(
-        text.contains("Replay: maelstrom test --sim -w echo --bin ")
+        text.contains(&format!("Replay: {maelstrom} test --sim -w echo --bin "))
             && text.contains("--node-count 1 --time-limit 10 --seed 1"),
         "{text}"
     );
     assert!(text.contains("Look in: "), "{text}");
     assert!(text.contains("0 of 1 level(s) pass."), "{text}");
+    replay_as_printed(&text);
+}
+
+/// Runs the first printed replay command verbatim through a shell, from a
+/// scratch folder, and compares its history with the graded run's.
+fn replay_as_printed(text: &str) {
+    let line = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::to_string))
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{text}"))
+    };
+    let (replay, look_in) = (line("Replay: "), line("Look in: "));
+    let folder = look_in.split(" (").next().unwrap_or_default();
+    let original = std::fs::read(Path::new(&folder).join("history.jsonl"))
+        .unwrap_or_else(|e| panic!("{folder}/history.jsonl: {e}"));
+    let dir = scratch("grade-replay");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&replay)
+        .current_dir(&dir)
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(1), "{replay}: {out:?}");
+    let replayed = find_file(&dir.join("store"), "history.jsonl")
+        .unwrap_or_else(|| panic!("the replay wrote no history: {out:?}"));
+    assert!(
+        std::fs::read(replayed).unwrap() == original,
+        "the replay's history differs from the graded run's"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The first file named `name` under `dir` (depth first, sorted).
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    entries.iter().find_map(|p| {
+        if p.is_dir() && !p.is_symlink() {
+            find_file(p, name)
+        } else {
+            (p.file_name()? == name).then(|| p.clone())
+        }
+    })
+}
+
+#[test]
+fn processes_mode_is_chosen_and_reported() {
+    let (out, text) = grade("grade-processes", &["--reference", "--processes"]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("as processes"), "{text}");
+    assert!(
+        text.contains("Mode: processes, one seed per level"),
+        "{text}"
+    );
+    let (out, text) = grade("grade-sim", &["--reference"]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Mode: simulation"), "{text}");
+}
+
+#[test]
+fn sim_mode_refuses_a_binary_without_the_library() {
+    let dir = scratch("grade-sim-refused");
+    let node = common::python_node(&dir, "echo.py", "main(lambda msg: None)");
+    let (out, text) = grade(
+        "grade-sim-refused-run",
+        &["--sim", "--bin", node.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(254), "{text}");
+    assert!(text.contains("not built with maelstrom-node"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

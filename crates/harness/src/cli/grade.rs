@@ -48,6 +48,31 @@ pub struct GradeArgs {
     /// Directory holding the store; grading writes under `STORE/grade/`.
     #[arg(long = "store", value_name = "DIR", default_value = "store")]
     pub store: PathBuf,
+    /// Run the nodes as processes (real time, real scheduling; one seed per
+    /// level), even when they are built with maelstrom-node.
+    #[arg(long = "processes", conflicts_with = "sim")]
+    pub processes: bool,
+    /// Run the nodes in simulation (the default for binaries built with
+    /// maelstrom-node; an error for any other binary).
+    #[arg(long = "sim")]
+    pub sim: bool,
+}
+
+impl GradeArgs {
+    /// Applies `--processes`/`--sim` to a probed binary, or says why it cannot
+    /// run in the mode asked for.
+    fn in_mode(&self, mut bin: Binary) -> Result<Binary, String> {
+        if self.processes {
+            bin.library = false;
+        } else if self.sim && !bin.library {
+            return Err(format!(
+                "--sim: {} is not built with maelstrom-node, so it can only run as processes \
+                 (leave out --sim)",
+                bin.path.display()
+            ));
+        }
+        Ok(bin)
+    }
 }
 
 /// Where the workspace and its exercises are.
@@ -133,7 +158,13 @@ pub fn command(args: &GradeArgs) -> i32 {
     // hide behind it, and its column is wanted either way.
     let reference = match build(&ws, &[&cfg.reference_package]) {
         Ok(bins) => match bins.get(&cfg.reference_bin) {
-            Some(p) => Binary::probe(p.clone()),
+            Some(p) => match args.in_mode(Binary::probe(p.clone())) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return EXIT_BAD_ARGS;
+                }
+            },
             None => {
                 eprintln!(
                     "cargo built no binary {:?} in {}",
@@ -171,6 +202,13 @@ pub fn command(args: &GradeArgs) -> i32 {
                 println!("Your crate does not build, so no level ran.\n{e}");
                 return 1;
             }
+        }
+    };
+    let learner = match learner.map(|b| args.in_mode(b)).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_ARGS;
         }
     };
     let graded = learner.clone().unwrap_or_else(|| reference.clone());
@@ -244,6 +282,14 @@ pub fn command(args: &GradeArgs) -> i32 {
         .collect();
     println!();
     print!("{}", table::render(&rows, ref_evals.is_some()));
+    println!(
+        "Mode: {}",
+        if graded.library {
+            "simulation, every seed (--processes runs them as processes)"
+        } else {
+            "processes, one seed per level"
+        }
+    );
     for (level, eval) in levels.iter().zip(&evals) {
         if let Some(text) = failure_report(level, eval) {
             println!("\n{text}");

@@ -24,6 +24,39 @@ pub const SIM_PROBE_REPLY: &str = "maelstrom-node: simulation available";
 /// to run in simulation.
 pub const SIM_ARGS_ENV: &str = "MAELSTROM_SIM_ARGS";
 
+/// The path of the `maelstrom` binary that handed a test to a node binary, so
+/// the commands printed from inside the node (replay) name the right program.
+pub const CLI_PATH_ENV: &str = "MAELSTROM_CLI_PATH";
+
+/// The `maelstrom` command as the user can type it: `maelstrom` when that
+/// name on `PATH` is this very binary, else its absolute path (quoted).
+pub fn cli_program() -> String {
+    let me = std::env::var_os(CLI_PATH_ENV)
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_exe().ok());
+    let Some(me) = me.and_then(|p| p.canonicalize().ok()) else {
+        return "maelstrom".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .filter_map(|d| d.join("maelstrom").canonicalize().ok())
+            .next()
+            .is_some_and(|found| found == me)
+    });
+    if on_path {
+        "maelstrom".into()
+    } else {
+        shell_quote(&me.display().to_string())
+    }
+}
+
+/// The current executable, for [`CLI_PATH_ENV`] (empty if unknown).
+pub(crate) fn cli_path_for_child() -> std::ffi::OsString {
+    std::env::var_os(CLI_PATH_ENV)
+        .or_else(|| std::env::current_exe().ok().map(Into::into))
+        .unwrap_or_default()
+}
+
 /// How long a binary gets to answer the probe.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -39,7 +72,11 @@ pub fn run_in_node_binary(args: &TestArgs, argv: &[String]) -> i32 {
         return EXIT_BAD_ARGS;
     }
     let argv_json = serde_json::to_string(argv).unwrap_or_default();
-    match Command::new(bin).env(SIM_ARGS_ENV, argv_json).status() {
+    match Command::new(bin)
+        .env(SIM_ARGS_ENV, argv_json)
+        .env(CLI_PATH_ENV, cli_path_for_child())
+        .status()
+    {
         Ok(status) => status.code().unwrap_or(super::EXIT_CRASH),
         Err(e) => {
             eprintln!("cannot run {}: {e}", bin.display());
@@ -165,7 +202,12 @@ pub(super) fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
 
 /// The command that reruns exactly this test: the same arguments with `--seed`.
 pub fn replay_command(argv: &[String], seed: u64) -> String {
-    let mut out = vec!["maelstrom".to_string()];
+    replay_command_with(&cli_program(), argv, seed)
+}
+
+/// [`replay_command`] with the program named `program`.
+fn replay_command_with(program: &str, argv: &[String], seed: u64) -> String {
+    let mut out = vec![program.to_string()];
     let mut skip = false;
     for arg in argv.iter().skip(1) {
         if std::mem::take(&mut skip) {
@@ -286,12 +328,12 @@ mod tests {
     fn replay_commands_pin_the_seed() {
         let a = argv("maelstrom test --sim -w echo --bin ./e --seeds 100 --rate 5");
         assert_eq!(
-            replay_command(&a, 7),
+            replay_command_with("maelstrom", &a, 7),
             "maelstrom test --sim -w echo --bin ./e --rate 5 --seed 7"
         );
         let a = argv("maelstrom test --sim --seed 3 -w echo --bin ./e -- x y");
         assert_eq!(
-            replay_command(&a, 9),
+            replay_command_with("maelstrom", &a, 9),
             "maelstrom test --sim -w echo --bin ./e --seed 9 -- x y"
         );
     }

@@ -95,9 +95,30 @@ impl GradeConfig {
     pub fn parse(text: &str, origin: &Path) -> Result<GradeConfig, String> {
         let cfg: GradeConfig =
             toml::from_str(text).map_err(|e| format!("{}: {e}", origin.display()))?;
+        let mut cfg = cfg;
         cfg.validate()
             .map_err(|e| format!("{}: {e}", origin.display()))?;
+        cfg.require_valid();
         Ok(cfg)
+    }
+
+    /// Makes `valid = true` the first criterion of every `maelstrom test`
+    /// level that does not state it: a level passes only on a valid run,
+    /// whatever else its criteria measure.
+    pub fn require_valid(&mut self) {
+        for level in self.levels.iter_mut().filter(|l| l.stage.is_none()) {
+            if !level.criteria.iter().any(|c| c.path == "valid") {
+                level.criteria.insert(
+                    0,
+                    Criterion {
+                        path: "valid".into(),
+                        equals: Some(Value::Bool(true)),
+                        below: None,
+                        above: None,
+                    },
+                );
+            }
+        }
     }
 
     /// The checks serde cannot express: every level runs something, every
@@ -129,11 +150,25 @@ impl GradeConfig {
                 }
                 _ => {}
             }
+            if level.stage.is_none() && level.criteria.is_empty() {
+                return Err(format!(
+                    "level {:?} has no `criteria`: say what results.json must show \
+                     (valid = true is required of every level in any case)",
+                    level.name
+                ));
+            }
             if level.seeds.as_ref().is_some_and(Vec::is_empty) {
                 return Err(format!("level {:?} has an empty `seeds`", level.name));
             }
             for c in &level.criteria {
                 let set = [c.equals.is_some(), c.below.is_some(), c.above.is_some()];
+                if c.path == "valid" && c.equals != Some(Value::Bool(true)) {
+                    return Err(format!(
+                        "level {:?}: the criterion on `valid` must be `equals = true`; \
+                         no level passes an invalid or unknown run",
+                        level.name
+                    ));
+                }
                 if set.iter().filter(|s| **s).count() > 1 {
                     return Err(format!(
                         "level {:?}: criterion on {:?} takes at most one of equals, below, above",
@@ -273,5 +308,31 @@ stage = "election"
         let typo = ECHO.replace("below = 30.0", "bellow = 30.0");
         let e = GradeConfig::parse(&typo, Path::new("g.toml")).unwrap_err();
         assert!(e.contains("bellow"), "{e}");
+    }
+
+    #[test]
+    fn every_level_requires_a_valid_run() {
+        let no_valid = ECHO.replace(r#"{ path = "valid", equals = true }, "#, "");
+        let cfg = GradeConfig::parse(&no_valid, Path::new("g.toml")).unwrap();
+        let paths: Vec<&str> = cfg.levels[0]
+            .criteria
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        assert_eq!(paths, ["valid", "net.servers.msgs-per-op"]);
+        assert_eq!(cfg.levels[0].criteria[0].equals, Some(Value::Bool(true)));
+        // Stage levels are judged by their own tests.
+        assert!(cfg.levels[1].criteria.is_empty());
+
+        let none = ECHO.replace(
+            r#"criteria = [ { path = "valid", equals = true }, { path = "net.servers.msgs-per-op", below = 30.0 } ]"#,
+            "",
+        );
+        let e = GradeConfig::parse(&none, Path::new("g.toml")).unwrap_err();
+        assert!(e.contains(r#"level "a" has no `criteria`"#), "{e}");
+
+        let lenient = ECHO.replace(r#"path = "valid", equals = true"#, r#"path = "valid""#);
+        let e = GradeConfig::parse(&lenient, Path::new("g.toml")).unwrap_err();
+        assert!(e.contains("must be `equals = true`"), "{e}");
     }
 }

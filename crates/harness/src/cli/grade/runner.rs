@@ -157,6 +157,7 @@ impl Job {
         let json = serde_json::to_string(argv).unwrap_or_default();
         let out = match Command::new(&self.bin.path)
             .env(SIM_ARGS_ENV, json)
+            .env(sim::CLI_PATH_ENV, sim::cli_path_for_child())
             .stdin(Stdio::null())
             .output()
         {
