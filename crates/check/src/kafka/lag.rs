@@ -20,13 +20,13 @@ use std::collections::BTreeMap;
 
 /// One poll's lag on one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lag {
+pub struct Lag<'a> {
     /// When the poll was invoked, in nanoseconds.
     pub time: u64,
     /// The polling process.
     pub process: i64,
     /// The key.
-    pub key: String,
+    pub key: &'a str,
     /// The lag, in nanoseconds (0 when the view was the newest known).
     pub lag: u64,
 }
@@ -49,24 +49,21 @@ pub struct WorstLag {
 
 const NANOS: f64 = 1e9;
 
-/// The highest offset per key that a completed op shows exists: sends by
-/// their offsets, polls by the highest offset returned (-1 for a key returned
-/// with no messages).
-fn max_offsets(op: &Op) -> BTreeMap<String, i64> {
-    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+/// Calls `each` with the highest offset per key that a completed op shows
+/// exists: sends by their offsets, polls by the highest offset returned (-1
+/// for a key returned with no messages). A key may come more than once.
+fn each_max_offset<'a>(op: &'a Op, mut each: impl FnMut(&'a str, i64)) {
     let mops = op.value.as_array().map_or(&[][..], Vec::as_slice);
     for mop in mops {
         let Some(a) = mop.as_array() else { continue };
         match (a.first().and_then(Value::as_str), op.f.as_str()) {
             (Some("send"), "send") => {
-                let (Some(k), Some(o)) = (
+                if let (Some(k), Some(o)) = (
                     a.get(1).and_then(Value::as_str),
                     a.get(2).and_then(|v| v.get(0)).and_then(Value::as_i64),
-                ) else {
-                    continue;
-                };
-                let e = out.entry(k.to_string()).or_insert(o);
-                *e = (*e).max(o);
+                ) {
+                    each(k, o);
+                }
             }
             (Some("poll"), "poll") => {
                 let Some(m) = a.get(1).and_then(Value::as_object) else {
@@ -79,36 +76,31 @@ fn max_offsets(op: &Op) -> BTreeMap<String, i64> {
                         .flatten()
                         .filter_map(|p| p.get(0).and_then(Value::as_i64))
                         .fold(-1, i64::max);
-                    let e = out.entry(k.clone()).or_insert(highest);
-                    *e = (*e).max(highest);
+                    each(k, highest);
                 }
             }
             _ => {}
         }
     }
-    out
 }
 
-fn keys_of(v: &Value) -> impl Iterator<Item = String> + '_ {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|k| k.as_str().map(str::to_string))
+fn keys_of(v: &Value) -> impl Iterator<Item = &str> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Calls `each` with every poll's lag on every key its process holds, in
 /// history order (keys sorted within a poll).
-pub fn for_each_lag(history: &[Op], mut each: impl FnMut(Lag)) {
+pub fn for_each_lag<'a>(history: &'a [Op], mut each: impl FnMut(Lag<'a>)) {
     // Per key: element i is the first time offset i was known to exist, i.e.
     // when offset i - 1 stopped being the newest message of the log.
-    let mut known_at: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut known_at: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for op in history
         .iter()
         .filter(|o| o.is_client() && matches!(o.kind, OpType::Ok | OpType::Info))
     {
-        for (k, offset) in max_offsets(op) {
+        each_max_offset(op, |k, offset| {
             let Ok(len) = usize::try_from(offset + 1) else {
-                continue;
+                return;
             };
             let times = known_at.entry(k).or_default();
             // Offsets below a known one exist too; an earlier time already
@@ -116,10 +108,10 @@ pub fn for_each_lag(history: &[Op], mut each: impl FnMut(Lag)) {
             if times.len() < len {
                 times.resize(len, op.time);
             }
-        }
+        });
     }
     let mut invoked: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut views: BTreeMap<i64, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut views: BTreeMap<i64, BTreeMap<&str, i64>> = BTreeMap::new();
     for op in history.iter().filter(|o| o.is_client()) {
         if op.kind == OpType::Invoke {
             invoked.insert(op.process, op.time);
@@ -133,10 +125,7 @@ pub fn for_each_lag(history: &[Op], mut each: impl FnMut(Lag)) {
             "assign" => {
                 let old = views.remove(&op.process).unwrap_or_default();
                 let new = keys_of(&op.value)
-                    .map(|k| {
-                        let at = old.get(&k).copied().unwrap_or(-1);
-                        (k, at)
-                    })
+                    .map(|k| (k, old.get(k).copied().unwrap_or(-1)))
                     .collect();
                 views.insert(op.process, new);
             }
@@ -145,18 +134,18 @@ pub fn for_each_lag(history: &[Op], mut each: impl FnMut(Lag)) {
             }
             "poll" => {
                 let view = views.entry(op.process).or_default();
-                for (k, o) in max_offsets(op) {
+                each_max_offset(op, |k, o| {
                     let e = view.entry(k).or_insert(o);
                     *e = (*e).max(o);
-                }
-                for (k, &o) in view.iter() {
+                });
+                for (&key, &o) in view.iter() {
                     let newer = usize::try_from(o + 1)
                         .ok()
-                        .and_then(|i| known_at.get(k)?.get(i).copied());
+                        .and_then(|i| known_at.get(key)?.get(i).copied());
                     each(Lag {
                         time: start,
                         process: op.process,
-                        key: k.clone(),
+                        key,
                         lag: newer.map_or(0, |t| start.saturating_sub(t)),
                     });
                 }
@@ -168,7 +157,7 @@ pub fn for_each_lag(history: &[Op], mut each: impl FnMut(Lag)) {
 
 /// The worst lag of `history` (the first of equals), in upstream's shape.
 pub fn worst_realtime_lag(history: &[Op]) -> WorstLag {
-    let mut worst: Option<Lag> = None;
+    let mut worst: Option<Lag<'_>> = None;
     for_each_lag(history, |l| {
         if worst.as_ref().is_none_or(|w| l.lag > w.lag) {
             worst = Some(l);
@@ -177,7 +166,7 @@ pub fn worst_realtime_lag(history: &[Op]) -> WorstLag {
     worst.map_or_else(WorstLag::default, |w| WorstLag {
         time: w.time as f64 / NANOS,
         process: Some(w.process),
-        key: Some(w.key),
+        key: Some(w.key.to_string()),
         lag: w.lag as f64 / NANOS,
     })
 }
@@ -199,7 +188,9 @@ mod tests {
         }
         fn lags(&self) -> Vec<(u64, i64, String, u64)> {
             let mut out = Vec::new();
-            for_each_lag(&self.0, |l| out.push((l.time, l.process, l.key, l.lag)));
+            for_each_lag(&self.0, |l| {
+                out.push((l.time, l.process, l.key.to_string(), l.lag))
+            });
             out
         }
     }
