@@ -56,6 +56,35 @@ def handle(msg):
 main(handle)
 "#;
 
+/// One map, but every 25th request wipes it (as a node that loses its state
+/// would), and a read of a missing key is answered `read_ok` with a null value
+/// instead of error 20: the null reads upstream's checker lets through.
+const FORGETFUL_NULLS: &str = r#"
+kv = {}
+count = [0]
+def handle(msg):
+    b = msg["body"]
+    t = b["type"]
+    k = json.dumps(b["key"])
+    count[0] += 1
+    if count[0] % 25 == 0:
+        kv.clear()
+    if t == "read":
+        reply(msg, {"type": "read_ok", "value": kv.get(k)})
+    elif t == "write":
+        kv[k] = b["value"]
+        reply(msg, {"type": "write_ok"})
+    elif t == "cas":
+        if k not in kv:
+            reply(msg, {"type": "error", "code": 20, "text": "no such key"})
+        elif kv[k] != b["from"]:
+            reply(msg, {"type": "error", "code": 22, "text": "from does not match"})
+        else:
+            kv[k] = b["to"]
+            reply(msg, {"type": "cas_ok"})
+main(handle)
+"#;
+
 /// 3 nodes, 2n workers, 4 s at 40 ops/s: about 160 ops over one key per group.
 fn lin_kv_config(name: &str, body: &str) -> TestConfig {
     let dir = scratch(name);
@@ -179,4 +208,29 @@ fn a_map_per_node_is_caught() {
     )
     .unwrap();
     assert_caught(Validity::Invalid, &results);
+}
+
+/// A read answered with null where the key held a value is caught, and the
+/// summary says why in words (error 20, and that upstream would accept it).
+#[test]
+fn null_reads_of_written_keys_are_caught_and_explained() {
+    let mut cfg = lin_kv_config("null-reads", FORGETFUL_NULLS);
+    cfg.nodes = TestConfig::node_ids(1);
+    cfg.concurrency = 2;
+    let (valid, results) = run(cfg);
+    assert_caught(valid, &results);
+    let w = &results["workload"];
+    let key = w["failures"][0].as_str().unwrap();
+    let null_read = &w["results"][key]["explanation"]["null-read"];
+    let pretty = serde_json::to_string_pretty(w).unwrap();
+    assert!(null_read["process"].is_i64(), "{pretty}");
+    assert!(!null_read["held"].is_null(), "{pretty}");
+    let summary = w["summary"].as_str().unwrap();
+    for words in [
+        "returned null, but the register held",
+        "error 20 (key-does-not-exist)",
+        "Upstream Maelstrom's checker would not have caught this",
+    ] {
+        assert!(summary.contains(words), "{words:?} not in {summary}");
+    }
 }

@@ -73,6 +73,11 @@ fn polled_of(completion: &Value) -> Polled {
     out
 }
 
+/// Drops the last polled offsets of `process` for the keys `drop` picks.
+fn forget(last_poll: &mut BTreeMap<(i64, String), i64>, process: i64, drop: impl Fn(&str) -> bool) {
+    last_poll.retain(|(p, k), _| *p != process || !drop(k));
+}
+
 const BUDGET: &str = "time budget exceeded";
 
 pub(super) fn analyse(
@@ -191,16 +196,18 @@ pub(super) fn analyse(
         let proc_ = p.invoke.process;
         let index = p.invoke.index;
         match (p.f(), p.kind()) {
-            ("assign" | "subscribe" | "crash", _) => {
-                let stale: Vec<(i64, String)> = last_poll
-                    .range((proc_, String::new())..)
-                    .take_while(|(pk, _)| pk.0 == proc_)
-                    .map(|(pk, _)| pk.clone())
+            // An assign that may have happened keeps the positions of the
+            // keys it retains (as the client does) and drops the others; a
+            // failed or unfinished one changes nothing. A crash ends the
+            // client, and its positions with it.
+            ("assign" | "subscribe", OpType::Ok | OpType::Info) if p.completion.is_some() => {
+                let kept: BTreeSet<&str> = micro_ops(&p.invoke.value)
+                    .iter()
+                    .filter_map(Value::as_str)
                     .collect();
-                for pk in stale {
-                    last_poll.remove(&pk);
-                }
+                forget(&mut last_poll, proc_, |k| !kept.contains(k));
             }
+            ("crash", _) => forget(&mut last_poll, proc_, |_| true),
             ("poll", OpType::Ok) => {
                 for (k, ps) in polled_of(p.result().unwrap_or(&Value::Null)) {
                     let Some(ki) = keys.get(&k) else { continue };

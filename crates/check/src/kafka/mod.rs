@@ -16,16 +16,22 @@
 //!   key got non-increasing offsets (within one op, or across its ops);
 //! - `int-send-skip`: one op's sends to a key skipped a known offset (allowed).
 //!
+//! Beside the errors the result carries upstream's `worst-realtime-lag`
+//! (see [`lag`]) and `info-txn-causes` (the distinct errors of sends and
+//! polls whose outcome is unknown).
+//!
 //! Memory is linear in the number of distinct messages; at most
 //! [`KafkaOpts::max_errs`] examples are kept per error type.
 
 mod analysis;
+pub mod lag;
 #[cfg(test)]
 mod tests;
 
 use crate::budget::Budget;
-use crate::history::Op;
+use crate::history::{Op, OpType};
 use crate::verdict::Validity;
+pub use lag::{worst_realtime_lag, WorstLag};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -77,6 +83,12 @@ pub struct KafkaResult {
     pub error_types: Vec<String>,
     /// The error types not in [`ALLOWED`], sorted.
     pub bad_error_types: Vec<String>,
+    /// The poll that lagged most behind the newest known offset of a key it
+    /// held (seconds; see [`lag`]).
+    pub worst_realtime_lag: WorstLag,
+    /// The distinct errors of sends and polls that ended `info`, in order
+    /// of first appearance (`null` for one without an error).
+    pub info_txn_causes: Vec<Value>,
     /// Per error type: count and examples (flattened into the result map).
     #[serde(flatten)]
     pub errors: BTreeMap<String, ErrorSummary>,
@@ -125,5 +137,22 @@ impl KafkaResult {
 pub fn check(history: &[Op], opts: &KafkaOpts) -> KafkaResult {
     let mut result = KafkaResult::default();
     let out = analysis::analyse(history, opts, &mut result);
+    if out.is_ok() {
+        result.worst_realtime_lag = lag::worst_realtime_lag(history);
+    }
+    result.info_txn_causes = info_causes(history);
     result.finish(out.err())
+}
+
+fn info_causes(history: &[Op]) -> Vec<Value> {
+    let mut causes: Vec<Value> = Vec::new();
+    for op in history.iter().filter(|o| {
+        o.kind == OpType::Info && o.is_client() && matches!(o.f.as_str(), "send" | "poll")
+    }) {
+        let cause = op.error.clone().unwrap_or(Value::Null);
+        if !causes.contains(&cause) {
+            causes.push(cause);
+        }
+    }
+    causes
 }

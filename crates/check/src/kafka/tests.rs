@@ -77,12 +77,35 @@ fn skips_and_nonmonotonic_polls() {
     let r = run(&h);
     assert_eq!(r.errors["int-poll-skip"].count, 1);
     assert_eq!(r.errors["nonmonotonic-poll"].count, 1);
-    // An assign resets the process's position.
+    // An assign that drops a key resets the process's position on it.
     let mut h = H::default();
     h.send(0, "a", 1, 0).send(0, "a", 2, 1);
     h.poll(1, json!({"a": [[0, 1], [1, 2]]}));
+    h.op(1, "assign", json!(["b"]), Ok, json!(["b"]));
     h.op(1, "assign", json!(["a"]), Ok, json!(["a"]));
     h.poll(1, json!({"a": [[0, 1], [1, 2]]}));
+    assert_eq!(run(&h).valid, Validity::Valid);
+}
+
+#[test]
+fn assign_keeps_positions_of_retained_keys() {
+    let mut h = H::default();
+    h.send(0, "a", 1, 0).send(0, "a", 2, 1).send(0, "b", 3, 0);
+    h.poll(1, json!({"a": [[0, 1], [1, 2]], "b": [[0, 3]]}));
+    // A failed assign changes nothing; an ok one keeps a, drops b.
+    h.op(1, "assign", json!(["b"]), Fail, json!(["b"]));
+    h.op(1, "assign", json!(["a", "c"]), Ok, json!(["a", "c"]));
+    h.poll(1, json!({"a": [[0, 1]], "b": [[0, 3]]}));
+    let r = run(&h);
+    let e = &r.errors["nonmonotonic-poll"];
+    assert_eq!(e.count, 1, "{r:?}");
+    assert_eq!(e.errs[0]["key"], "a");
+    // A crash ends the client: its next poll may start anywhere.
+    let mut h = H::default();
+    h.send(0, "a", 1, 0).send(0, "a", 2, 1);
+    h.poll(1, json!({"a": [[0, 1], [1, 2]]}));
+    h.op(1, "crash", json!(null), Info, json!(null));
+    h.poll(1, json!({"a": [[0, 1]]}));
     assert_eq!(run(&h).valid, Validity::Valid);
 }
 
@@ -106,4 +129,25 @@ fn aborted_read_and_garbage() {
     h.op(2, "poll", json!(5), Ok, json!("garbage"));
     let r = run(&h);
     assert_eq!(r.errors["G1a"].count, 1);
+}
+
+#[test]
+fn reports_worst_lag_and_info_causes() {
+    let mut h = H::default();
+    h.send(0, "a", 1, 0).send(0, "a", 2, 1);
+    // Op::new stamps time = index: the poll is invoked at 4, while offset 1
+    // was known from 3 (the second send's completion).
+    h.poll(1, json!({"a": [[0, 1]]}));
+    h.op(2, "send", json!([["send", "a", 3]]), Info, json!(null));
+    if let Some(last) = h.0.last_mut() {
+        last.error = Some(json!("net-timeout"));
+    }
+    h.op(2, "poll", json!([["poll"]]), Info, json!(null));
+    let r = run(&h);
+    assert_eq!(r.worst_realtime_lag.lag, 1e-9);
+    assert_eq!(r.worst_realtime_lag.key.as_deref(), Some("a"));
+    assert_eq!(r.info_txn_causes, vec![json!("net-timeout"), Value::Null]);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["worst-realtime-lag"]["process"], 1);
+    assert_eq!(v["info-txn-causes"][0], "net-timeout");
 }

@@ -15,7 +15,7 @@ pub use convert::{partitions_from_history, Parts};
 pub use model::{
     CasOutcome, Interner, KvModel, KvOp, Model, Operation, RegOp, RegisterModel, StringTable,
 };
-pub use report::{Candidate, Explanation, KeyResult, LinResult, OpView};
+pub use report::{Candidate, Explanation, KeyResult, LinResult, NullRead, OpView};
 
 use crate::budget::Budget;
 use crate::history::Op;
@@ -63,9 +63,16 @@ pub struct Partition<M: Model> {
 /// Values are `[key, value]` (`cas`: `[key, [from, to]]`). Failed ops are
 /// dropped; ops without an ok completion may take effect any time after
 /// their invocation, or never. Malformed ops make the verdict `unknown`.
+/// Unlike upstream's model, an ok read of `null` means the register was
+/// empty; a key whose blocking op is such a read is explained as a
+/// [`NullRead`].
 pub fn check(history: &[Op], model: ModelKind, opts: &LinOpts) -> LinResult {
     match partitions_from_history(history, model) {
-        Ok(Parts::Register(parts)) => check_partitions(parts, opts),
+        Ok(Parts::Register(parts)) => {
+            let mut r = check_partitions(parts, opts);
+            report::explain_null_reads(&mut r, history);
+            r
+        }
         Ok(Parts::Kv(parts)) => check_partitions(parts, opts),
         Err(reason) => LinResult::unknown(reason),
     }

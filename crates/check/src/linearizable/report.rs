@@ -2,6 +2,7 @@
 
 use super::model::{Model, Operation};
 use super::search::Failure;
+use crate::history::{Op, OpType};
 use crate::verdict::Validity;
 use serde::Serialize;
 use serde_json::Value;
@@ -48,6 +49,32 @@ pub struct Explanation {
     /// Ops invoked before the blocking op returned (the concurrent window),
     /// with the state each would lead to from `state` (up to 32).
     pub candidates: Vec<Candidate>,
+    /// Set when the blocking op is a read that returned `null` while the
+    /// register held a value: the commonest way to fail lin-kv, and one
+    /// upstream's checker lets through, so it gets its own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_read: Option<NullRead>,
+}
+
+/// A read that returned `null` (a missing key) where the register held a value.
+///
+/// Upstream Maelstrom checks lin-kv with Knossos's cas-register model, which
+/// takes a `null` read result for "unknown" and accepts it in any state. Here
+/// `null` is the value read, so the read is illegal unless the register was
+/// empty; a node that means "no such key" must answer error 20 instead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct NullRead {
+    /// History index of the read's invocation.
+    pub index: u64,
+    /// The process that read.
+    pub process: i64,
+    /// The key read.
+    pub key: String,
+    /// What the register held after the longest linearizable prefix.
+    pub held: Value,
+    /// The explanation in words.
+    pub text: String,
 }
 
 /// The verdict for one key.
@@ -168,5 +195,46 @@ pub(crate) fn explain<M: Model>(
         state: model.describe_state(&f.state),
         blocking_op: blocking.map(|b| view(model, &ops[b])),
         candidates,
+        null_read: None,
+    }
+}
+
+/// Adds a [`NullRead`] to every failed key of `result` whose blocking op is a
+/// read that returned `null` while the register held a value. `history` is
+/// the one `result` was computed from (for the reading process).
+pub(crate) fn explain_null_reads(result: &mut LinResult, history: &[Op]) {
+    for r in result.results.values_mut() {
+        let key = r.key.clone();
+        let Some(e) = r.explanation.as_mut() else {
+            continue;
+        };
+        let Some(b) = &e.blocking_op else { continue };
+        // A register model renders an ok read of nil as ["read", null]; a
+        // read whose result is unknown renders as ["read", "?"].
+        if b.op != serde_json::json!(["read", null]) || e.state.is_null() {
+            continue;
+        }
+        let process = history
+            .iter()
+            .find(|o| o.index == b.index && o.kind == OpType::Invoke)
+            .map_or(-1, |o| o.process);
+        let text = format!(
+            "Read {index} by process {process} of key {key} returned null, but the register \
+             held {held} at that point (after the {n} operations linearized before it). \
+             A key that does not exist must be answered with error 20 (key-does-not-exist), \
+             never with a null value, and a key that was written never reads as missing. \
+             Upstream Maelstrom's checker would not have caught this: its cas-register \
+             model accepts a null read in any state.",
+            index = b.index,
+            held = e.state,
+            n = e.linearized_count,
+        );
+        e.null_read = Some(NullRead {
+            index: b.index,
+            process,
+            key,
+            held: e.state.clone(),
+            text,
+        });
     }
 }

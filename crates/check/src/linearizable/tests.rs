@@ -208,4 +208,55 @@ fn lookahead_ignores_an_unreachable_op_that_never_returned() {
         op(SlotOp::Take(5), 1, Some(3)),
     ]);
     assert_eq!(check_partitions(vec![bad], &opts).valid, Validity::Invalid);
+
+#[test]
+fn null_read_of_a_written_key_is_explained_in_words() {
+    let mut h = H::new();
+    h.op(Invoke, 0, "read", json!(["k", null]))
+        .op(Ok, 0, "read", json!(["k", null]))
+        .op(Invoke, 0, "write", json!(["k", 3]))
+        .op(Ok, 0, "write", json!(["k", 3]))
+        .op(Invoke, 4, "read", json!(["k", null]))
+        .op(Ok, 4, "read", json!(["k", null]));
+    let r = run(&h, ModelKind::CasRegister);
+    assert_eq!(r.valid, Validity::Invalid, "{r:?}");
+    let e = r.results["k"].explanation.as_ref().unwrap();
+    let n = e.null_read.as_ref().expect("a null-read explanation");
+    assert_eq!((n.index, n.process, n.key.as_str()), (4, 4, "k"));
+    assert_eq!(n.held, json!(3));
+    for words in [
+        "Read 4 by process 4 of key k returned null",
+        "held 3",
+        "error 20 (key-does-not-exist)",
+        "Upstream Maelstrom's checker would not have caught this",
+    ] {
+        assert!(n.text.contains(words), "{words:?} not in {}", n.text);
+    }
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["results"]["k"]["explanation"]["null-read"]["process"],
+        4
+    );
+}
+
+#[test]
+fn only_null_reads_get_the_null_read_explanation() {
+    // A null read of a key never written is fine (the register starts empty).
+    let mut h = H::new();
+    h.op(Invoke, 0, "read", json!([0, null]))
+        .op(Ok, 0, "read", json!([0, null]));
+    assert_eq!(run(&h, ModelKind::CasRegister).valid, Validity::Valid);
+    // A stale non-null read fails without it.
+    let mut h = H::new();
+    h.op(Invoke, 0, "write", json!([0, 1]))
+        .op(Ok, 0, "write", json!([0, 1]))
+        .op(Invoke, 0, "write", json!([0, 2]))
+        .op(Ok, 0, "write", json!([0, 2]))
+        .op(Invoke, 1, "read", json!([0, null]))
+        .op(Ok, 1, "read", json!([0, 1]));
+    let r = run(&h, ModelKind::CasRegister);
+    assert_eq!(r.valid, Validity::Invalid);
+    let e = r.results["0"].explanation.as_ref().unwrap();
+    assert_eq!(e.blocking_op.as_ref().unwrap().index, 4);
+    assert!(e.null_read.is_none(), "{e:?}");
 }

@@ -242,6 +242,9 @@ fn explain_key(k: &KeyResult) -> Vec<String> {
         });
         lines.push(format!("  op {} {}: {next}", c.op.index, c.op.op));
     }
+    if let Some(n) = &e.null_read {
+        lines.push(n.text.clone());
+    }
     lines
 }
 

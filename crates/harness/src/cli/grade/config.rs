@@ -191,6 +191,14 @@ impl GradeConfig {
     }
 }
 
+/// Reads and parses (and validates) the grade.toml at `path`: the one lookup
+/// `maelstrom grade` and the exercises' level tests share.
+pub fn load_grade_config(path: &Path) -> Result<GradeConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    GradeConfig::parse(&text, path)
+}
+
 /// A grade.toml found on disk.
 #[derive(Clone, Debug)]
 pub struct Exercise {
@@ -223,10 +231,7 @@ pub fn load_exercises(exercises_dir: &Path) -> Result<Vec<Exercise>, String> {
     dirs.sort();
     dirs.into_iter()
         .map(|dir| {
-            let file = dir.join("grade.toml");
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let config = GradeConfig::parse(&text, &file)?;
+            let config = load_grade_config(&dir.join("grade.toml"))?;
             Ok(Exercise { dir, config })
         })
         .collect()

@@ -188,21 +188,34 @@ impl Kafka {
         }
         let mut t = self.tracker.borrow_mut();
         let old = t.positions.remove(client.id()).unwrap_or_default();
-        let new = keys
-            .iter()
-            .map(|k| {
-                // The final assign seeks to the beginning of every key.
-                let at = if op.is_final {
-                    0
-                } else {
-                    old.get(k).copied().unwrap_or(0)
-                };
-                (k.clone(), at)
-            })
-            .collect();
+        // The final assign seeks to the beginning of every key.
+        let new = reassign(&old, &keys, op.is_final);
         t.positions.insert(client.id().to_string(), new);
         Completion::Ok(op.value.clone())
     }
+}
+
+/// A client's poll positions after it is assigned `keys`, as upstream's
+/// client: a key it still holds keeps its position, so its polls go on where
+/// they were (the checker flags a poll that goes back or skips); a new key
+/// starts at 0 (upstream's committed-offset lookup never yields a value); a
+/// key no longer assigned is forgotten. Seeking to the beginning puts every
+/// key at 0.
+fn reassign(
+    old: &BTreeMap<String, i64>,
+    keys: &[String],
+    seek_to_beginning: bool,
+) -> BTreeMap<String, i64> {
+    keys.iter()
+        .map(|k| {
+            let at = if seek_to_beginning {
+                0
+            } else {
+                old.get(k).copied().unwrap_or(0)
+            };
+            (k.clone(), at)
+        })
+        .collect()
 }
 
 impl Workload for Kafka {
@@ -282,4 +295,28 @@ fn summary(r: &KafkaResult) -> String {
         lines.push(format!("{t}: {} (e.g. {example})", e.count));
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        pairs.iter().map(|(k, o)| (k.to_string(), *o)).collect()
+    }
+
+    #[test]
+    fn assign_keeps_retained_positions_and_drops_the_rest() {
+        let old = positions(&[("a", 5), ("b", 3)]);
+        let keys = ["a".to_string(), "c".to_string()];
+        assert_eq!(
+            reassign(&old, &keys, false),
+            positions(&[("a", 5), ("c", 0)])
+        );
+        assert_eq!(
+            reassign(&old, &keys, true),
+            positions(&[("a", 0), ("c", 0)])
+        );
+        assert_eq!(reassign(&old, &[], false), BTreeMap::new());
+    }
 }
