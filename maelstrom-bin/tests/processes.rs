@@ -192,3 +192,35 @@ fn ctrl_c_stops_every_node_and_its_children() {
     assert_eq!(pids(&dir).len(), 6, "3 nodes and 3 children");
     assert_all_gone(&dir);
 }
+
+/// Nodes run in the temp dir, so a relative store (the default `--store
+/// store`) must reach them as an absolute storage path, or their durable
+/// state would land under the temp dir.
+#[test]
+fn node_storage_is_in_the_store_when_the_store_path_is_relative() {
+    let dir = scratch("proc-storage");
+    let bin = python_node(
+        &dir,
+        "where.py",
+        &format!(
+            "import os\nopen(sys.argv[1], 'a').write(os.environ['MAELSTROM_STORAGE_DIR'] + '\\n')\n{ECHO}"
+        ),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .current_dir(&*dir)
+        .args(["test", "-w", "echo", "--bin"])
+        .arg(&bin)
+        .args(["--node-count", "1", "--time-limit", "1", "--seed", "5"])
+        .args(["--recovery-wait", "0", "--"])
+        .arg(dir.join("where"))
+        .output()
+        .expect("maelstrom runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let told = std::fs::read_to_string(dir.join("where")).unwrap();
+    let storage = Path::new(told.trim());
+    let store = dir.canonicalize().unwrap().join("store");
+    assert!(
+        storage.is_absolute() && storage.starts_with(&store),
+        "{storage:?} is not in {store:?}"
+    );
+}

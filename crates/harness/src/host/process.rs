@@ -39,6 +39,10 @@ impl ProcessHost {
     ) -> Result<Self, HarnessError> {
         let mut command = Command::new(bin);
         if let Some(dir) = &env.storage_dir {
+            // Absolute: the node runs in another directory than the harness,
+            // and a relative store (`--store store`, the default) would put its
+            // storage under the temp dir instead.
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
             command.env("MAELSTROM_STORAGE_DIR", dir);
         }
         let mut child = command
