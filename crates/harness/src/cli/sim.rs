@@ -226,6 +226,9 @@ pub(super) fn parse_seeds(spec: &str) -> Result<SeedRange, String> {
     Ok(range)
 }
 
+/// Flags (each with a value) that a replay command leaves out.
+const SWEEP_FLAGS: [&str; 3] = ["--seed", "--seeds", "--max-failures"];
+
 /// The command that reruns exactly this test: the same arguments with `--seed`.
 pub fn replay_command(argv: &[String], seed: u64) -> String {
     let mut out = vec!["maelstrom".to_string()];
@@ -234,11 +237,15 @@ pub fn replay_command(argv: &[String], seed: u64) -> String {
         if std::mem::take(&mut skip) {
             continue;
         }
-        if arg == "--seed" || arg == "--seeds" {
+        // The sweep's own flags go: a replay runs one seed.
+        if SWEEP_FLAGS.contains(&arg.as_str()) {
             skip = true;
             continue;
         }
-        if arg.starts_with("--seed=") || arg.starts_with("--seeds=") {
+        if SWEEP_FLAGS.iter().any(|f| {
+            arg.strip_prefix(f)
+                .is_some_and(|rest| rest.starts_with('='))
+        }) {
             continue;
         }
         out.push(shell_quote(arg));
@@ -413,6 +420,16 @@ mod tests {
         assert_eq!(
             replay_command(&a, 7),
             "maelstrom test --sim -w echo --bin ./e --rate 5 --seed 7"
+        );
+        let a = argv("maelstrom test --sim --seeds=0..9 --max-failures 2 -w echo --bin ./e");
+        assert_eq!(
+            replay_command(&a, 4),
+            "maelstrom test --sim -w echo --bin ./e --seed 4"
+        );
+        let a = argv("maelstrom test --sim --max-failures=1 --seeds 9 -w echo --bin ./e");
+        assert_eq!(
+            replay_command(&a, 4),
+            "maelstrom test --sim -w echo --bin ./e --seed 4"
         );
         let a = argv("maelstrom test --sim --seed 3 -w echo --bin ./e -- x y");
         assert_eq!(
