@@ -51,7 +51,9 @@ fn main() -> anyhow::Result<()> {
     let echo = maelstrom_workbench::built_binary("echo-reference", "echo-reference", true)?;
     let plain = maelstrom_workbench::built_binary("maelstrom-workbench", "plain-echo", true)?;
 
-    let input = std::env::temp_dir().join(format!("echo-bench-{}.jsonl", std::process::id()));
+    // Removed when dropped, on an early `?` return too.
+    let scratch = tempfile::Builder::new().prefix("echo-bench-").tempdir()?;
+    let input = scratch.path().join("input.jsonl");
     let mut text = String::with_capacity(messages * 100);
     text.push_str(r#"{"id":0,"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1"]}}"#);
     text.push('\n');
@@ -73,7 +75,7 @@ fn main() -> anyhow::Result<()> {
         lib.push(run_once(&echo, &input, messages + 1)?);
         limit.push(run_once(&plain, &input, messages + 1)?);
     }
-    std::fs::remove_file(&input)?;
+    drop(scratch);
     let lib_rate = messages as f64 / median(lib);
     let limit_rate = messages as f64 / median(limit);
     println!("echo throughput, {messages} requests, median of {runs} runs");

@@ -92,8 +92,9 @@ fn main() -> anyhow::Result<()> {
         let mut ratios = Vec::new();
         let mut verdicts = Vec::new();
         for run in 0..runs {
-            let store =
-                std::env::temp_dir().join(format!("sim-bench-{}-{run}", std::process::id()));
+            // Removed when dropped, on an early `?` return too.
+            let scratch = tempfile::Builder::new().prefix("sim-bench-").tempdir()?;
+            let store = scratch.path().join("store");
             let started = Instant::now();
             let out = Command::new(&maelstrom)
                 .arg("test")
@@ -108,7 +109,6 @@ fn main() -> anyhow::Result<()> {
             let simulated = simulated_seconds(&store)?;
             verdicts.push(out.status.code().unwrap_or(-1));
             ratios.push(simulated / wall);
-            let _ = std::fs::remove_dir_all(&store);
         }
         ratios.sort_by(f64::total_cmp);
         let median = ratios[ratios.len() / 2];

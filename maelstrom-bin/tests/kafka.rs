@@ -51,7 +51,8 @@ main(handle)
 
 /// One node, two workers, 3 s at 50 ops/s; `skipped` offsets for `SKIP`,
 /// `flaky`: every third commit fails with a definite error.
-fn kafka_config(name: &str, skipped: &str, flaky: bool) -> TestConfig {
+/// Returns the scratch folder too: the node and the store live there.
+fn kafka_config(name: &str, skipped: &str, flaky: bool) -> (Scratch, TestConfig) {
     let dir = scratch(name);
     let node = LOG
         .replace("SKIPPED", skipped)
@@ -62,10 +63,11 @@ fn kafka_config(name: &str, skipped: &str, flaky: bool) -> TestConfig {
     cfg.concurrency = 2;
     cfg.rate = 50.0;
     cfg.time_limit = Duration::from_secs(3);
-    cfg
+    (dir, cfg)
 }
 
-fn run(cfg: TestConfig) -> (Validity, Value, String) {
+/// Runs the test; the scratch folder goes when it is done.
+fn run((_dir, cfg): (Scratch, TestConfig)) -> (Validity, Value, String) {
     let store = cfg.store_root.clone().unwrap();
     let outcome = run_blocking(cfg).expect("the test ran");
     let history = std::fs::read_to_string(store.join("latest/history.jsonl")).unwrap();

@@ -86,17 +86,19 @@ main(handle)
 "#;
 
 /// 3 nodes, 2n workers, 4 s at 40 ops/s: about 160 ops over one key per group.
-fn lin_kv_config(name: &str, body: &str) -> TestConfig {
+/// Returns the scratch folder too: the node and the store live there.
+fn lin_kv_config(name: &str, body: &str) -> (Scratch, TestConfig) {
     let dir = scratch(name);
     let bin = python_node(&dir, &format!("{name}.py"), body);
     let mut cfg = short_config("lin-kv", bin, &dir);
     cfg.concurrency = 6;
     cfg.rate = 40.0;
     cfg.time_limit = Duration::from_secs(4);
-    cfg
+    (dir, cfg)
 }
 
-fn run(cfg: TestConfig) -> (Validity, Value) {
+/// Runs the test; the scratch folder goes when it is done.
+fn run((_dir, cfg): (Scratch, TestConfig)) -> (Validity, Value) {
     let outcome = run_blocking(cfg).expect("the test ran");
     (outcome.valid, outcome.results)
 }
@@ -126,12 +128,12 @@ fn forwarding_to_lin_kv_is_linearizable() {
 
 #[test]
 fn forwarding_to_lin_kv_is_linearizable_under_partitions() {
-    let cfg = with_partitions(lin_kv_config(
-        "lin-part",
-        &FORWARD.replace("SERVICE", "lin-kv"),
-    ));
+    // The store is read after the run: the scratch folder must outlive it.
+    let (_dir, cfg) = lin_kv_config("lin-part", &FORWARD.replace("SERVICE", "lin-kv"));
+    let cfg = with_partitions(cfg);
     let store = cfg.store_root.clone().unwrap();
-    let (valid, results) = run(cfg);
+    let outcome = run_blocking(cfg).expect("the test ran");
+    let (valid, results) = (outcome.valid, outcome.results);
     assert_eq!(
         valid,
         Validity::Valid,

@@ -136,10 +136,12 @@ fn simulate(mut cfg: TestConfig, store: &Path) -> (Validity, String) {
     (out.valid, history)
 }
 
-fn store(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("maelstrom-replay-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A store for one test, removed when dropped (on a failed assertion too).
+fn store(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("maelstrom-replay-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -155,8 +157,8 @@ fn lin_kv_replays_and_a_map_per_node_is_caught() {
         cfg
     };
     let dir = store("lin-kv");
-    let (valid, a) = simulate(config(), &dir);
-    let (_, b) = simulate(config(), &dir);
+    let (valid, a) = simulate(config(), dir.path());
+    let (_, b) = simulate(config(), dir.path());
     assert_eq!(valid, Validity::Invalid);
     assert!(a.lines().count() > 500, "{}", a.lines().count());
     assert!(a == b, "same seed, different histories");
@@ -174,8 +176,8 @@ fn kafka_replays_and_an_in_memory_log_is_valid() {
         cfg
     };
     let dir = store("kafka");
-    let (valid, a) = simulate(config(), &dir);
-    let (_, b) = simulate(config(), &dir);
+    let (valid, a) = simulate(config(), dir.path());
+    let (_, b) = simulate(config(), dir.path());
     assert_eq!(valid, Validity::Valid);
     // Client crashes (about one per 10 s with three workers) and final polls.
     assert!(a.matches("\"crash\"").count() >= 8, "{a}");

@@ -59,7 +59,7 @@ fn every_starter_fails_level_one_saying_why() {
             .arg(&bin)
             .args(&level.args)
             .args(["--seed", "1", "--store"])
-            .arg(&store)
+            .arg(&*store)
             .output()
             .expect("maelstrom runs");
         let text = format!(

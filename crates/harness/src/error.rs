@@ -48,6 +48,13 @@ pub enum HarnessError {
     /// The configuration cannot be run.
     #[error("{0}")]
     Config(String),
+    /// The harness got SIGINT (Ctrl-C), SIGTERM or SIGHUP; every node was
+    /// killed before this was returned.
+    #[error("interrupted by signal {signal}; every node has been stopped")]
+    Interrupted {
+        /// The signal's number; a command line exits with 128 + it.
+        signal: i32,
+    },
     /// Writing the store failed.
     #[error("could not write {path}: {source}")]
     Store {
@@ -66,7 +73,9 @@ impl HarnessError {
             | HarnessError::SetupFailed { node, .. }
             | HarnessError::NodeCrashed { node, .. }
             | HarnessError::BadOutput { node, .. } => Some(node),
-            HarnessError::Config(_) | HarnessError::Store { .. } => None,
+            HarnessError::Config(_)
+            | HarnessError::Store { .. }
+            | HarnessError::Interrupted { .. } => None,
         }
     }
 }

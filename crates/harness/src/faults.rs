@@ -1,13 +1,13 @@
 //! Node faults beyond upstream: crash and restart, pause and resume.
 //!
 //! Upstream Maelstrom's only fault is the partition. Here nodes can also crash
-//! (the host is killed: an in-process node's tasks stop, a process gets SIGKILL)
-//! and restart (a fresh host, sent `init` again), keeping only what they saved in
-//! the node library's durable storage; and pause (a process gets SIGSTOP; an
-//! in-process node stops taking and sending messages) and resume. Each fault runs
-//! as upstream's partition nemesis does: start, stop, start, ... at staggered
-//! intervals, on its own seeded rng stream; everything recovers before the final
-//! phase.
+//! (the host is killed: an in-process node's tasks stop, a process's whole
+//! group gets SIGKILL) and restart (a fresh host, sent `init` again), keeping
+//! only what they saved in the node library's durable storage; and pause (a
+//! process's group gets SIGSTOP; an in-process node stops taking and sending
+//! messages) and resume. Each fault runs as upstream's partition nemesis does:
+//! start, stop, start, ... at staggered intervals, on its own seeded rng
+//! stream; everything recovers before the final phase.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::client::{Client, ClientIds};
 use crate::clock::Clock;
-use crate::config::TestConfig;
+use crate::config::{NodeProgram, TestConfig};
 use crate::error::HarnessError;
 use crate::faults::{self, Hosts, NodeFaults};
 use crate::history::History;
@@ -37,9 +37,50 @@ pub struct Outcome {
 }
 
 /// Runs a test on a fresh single-threaded runtime. Every node is stopped
-/// before this returns, whatever happened.
+/// before this returns, whatever happened: on SIGINT (Ctrl-C), SIGTERM or
+/// SIGHUP the test is dropped, which kills every node's process group, and
+/// [`HarnessError::Interrupted`] is returned. Nodes run in process groups of
+/// their own, so a Ctrl-C at the terminal reaches only the harness: whoever runs
+/// process tests must go through here (or watch the signals the same way).
 pub fn run_blocking(cfg: TestConfig) -> Result<Outcome, HarnessError> {
-    run_on_fresh_runtime(cfg, false)
+    let rt = runtime(false)?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        // Registered before the first node starts, so no signal slips past.
+        let interrupted = interrupted();
+        tokio::select! {
+            biased;
+            r = run(cfg) => r,
+            signal = interrupted => Err(HarnessError::Interrupted { signal }),
+        }
+    })
+}
+
+/// Resolves with the number of the first SIGINT, SIGTERM or SIGHUP. Listening
+/// starts when this is called, not when it is first polled.
+fn interrupted() -> impl std::future::Future<Output = i32> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let kinds = [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ];
+    // A signal that cannot be listened to (no driver) never fires.
+    let mut streams: Vec<_> = kinds
+        .into_iter()
+        .filter_map(|k| signal(k).ok().map(|s| (k.as_raw_value(), s)))
+        .collect();
+    async move {
+        std::future::poll_fn(|cx| {
+            for (raw, s) in &mut streams {
+                if s.poll_recv(cx).is_ready() {
+                    return std::task::Poll::Ready(*raw);
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await
+    }
 }
 
 /// Runs a test on a fresh single-threaded runtime whose clock is paused: virtual
@@ -55,13 +96,17 @@ pub fn run_simulated(mut cfg: TestConfig) -> Result<Outcome, HarnessError> {
 }
 
 fn run_on_fresh_runtime(cfg: TestConfig, paused: bool) -> Result<Outcome, HarnessError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+    let rt = runtime(paused)?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, run(cfg))
+}
+
+fn runtime(paused: bool) -> Result<tokio::runtime::Runtime, HarnessError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(paused)
         .build()
-        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, run(cfg))
+        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))
 }
 
 /// Runs a test. Must be called inside a `LocalSet` on a current-thread runtime.
@@ -82,6 +127,27 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     let dir = match &cfg.store_root {
         Some(root) => Some(TestDir::create(root, &cfg.workload)?),
         None => None,
+    };
+    // Node processes keep their durable storage (`MAELSTROM_STORAGE_DIR`) in
+    // the store, or without one in a scratch folder of this test's own (unique
+    // even for equal seeds in one process). The scratch folder is removed when
+    // the test ends, however it ends: it is dropped with this future, after the
+    // hosts declared below it have killed their nodes.
+    let (scratch, storage_dir) = match (&dir, &cfg.program) {
+        (Some(d), _) => (None, Some(d.path.join("node-storage"))),
+        (None, NodeProgram::Process { .. }) => {
+            let t = tempfile::Builder::new()
+                .prefix("maelstrom-node-storage-")
+                .tempdir()
+                .map_err(|source| HarnessError::Store {
+                    path: std::env::temp_dir().display().to_string(),
+                    source,
+                })?;
+            let path = t.path().to_path_buf();
+            (Some(t), Some(path))
+        }
+        // In-process nodes keep their storage in memory.
+        (None, NodeProgram::InProcess(_)) => (None, None),
     };
     let clock = Clock::start();
     let journal = match &dir {
@@ -111,14 +177,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         log_stderr: cfg.log_stderr,
         seed: cfg.seed,
         storage: Default::default(),
-        storage_dir: Some(match &dir {
-            Some(d) => d.path.join("node-storage"),
-            None => std::env::temp_dir().join(format!(
-                "maelstrom-node-storage-{}-{}",
-                std::process::id(),
-                cfg.seed
-            )),
-        }),
+        storage_dir,
     };
     net.set_message_faults(MessageFaults {
         loss: cfg.loss_rate,
@@ -159,11 +218,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     for mut h in remaining {
         h.kill().await;
     }
-    if dir.is_none() {
-        if let Some(d) = &host_env.storage_dir {
-            let _ = std::fs::remove_dir_all(d);
-        }
-    }
+    drop(scratch);
     for t in service_tasks {
         t.abort();
     }

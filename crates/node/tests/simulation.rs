@@ -4,7 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -303,10 +303,12 @@ impl Node for Kafka {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("maelstrom-sim-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A scratch folder for one test, removed when dropped (a failed test's too).
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("maelstrom-sim-{name}-"))
+        .tempdir()
+        .expect("a temp dir")
 }
 
 /// Runs `cfg` with a store and returns (verdict, history, journal).
@@ -326,9 +328,9 @@ fn assert_replays(name: &str, make: impl Fn(u64) -> TestConfig) {
 /// [`assert_replays`], expecting verdict `expected`.
 fn assert_replays_with(name: &str, expected: Validity, make: impl Fn(u64) -> TestConfig) {
     let dir = scratch(name);
-    let a = run_stored(make(7), &dir.join("a"));
-    let b = run_stored(make(7), &dir.join("b"));
-    let c = run_stored(make(8), &dir.join("c"));
+    let a = run_stored(make(7), &dir.path().join("a"));
+    let b = run_stored(make(7), &dir.path().join("b"));
+    let c = run_stored(make(8), &dir.path().join("c"));
     assert_eq!(
         a.0,
         expected,
@@ -338,7 +340,6 @@ fn assert_replays_with(name: &str, expected: Validity, make: impl Fn(u64) -> Tes
     assert!(a.1 == b.1, "{name}: same seed, different history");
     assert!(a.2 == b.2, "{name}: same seed, different message journal");
     assert!(a.2 != c.2, "{name}: another seed should change the journal");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn base<N: Node>(workload: &str, seed: u64, nodes: usize) -> TestConfig {
@@ -418,7 +419,6 @@ fn lin_kv_and_kafka_replay_exactly() {
 
 #[test]
 fn a_crash_loses_what_was_not_durable() {
-    let dir = scratch("crash");
     for seed in 0..5 {
         let make = |durable: bool| {
             let mut cfg = if durable {
@@ -441,5 +441,4 @@ fn a_crash_loses_what_was_not_durable() {
         );
         assert!(forgetful.results["workload"]["duplicated-count"].as_u64() > Some(0));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

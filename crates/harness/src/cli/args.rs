@@ -119,9 +119,13 @@ pub struct TestArgs {
     #[arg(long = "sim")]
     pub sim: bool,
     /// With --sim: run many seeds on every core and list the failing ones. A
-    /// count N (seeds 0..N) or a range A..B.
+    /// count N (seeds 0..N) or a range A..B of any u64s, taken one at a time.
     #[arg(long = "seeds", value_name = "N|A..B")]
     pub seeds: Option<String>,
+    /// With --seeds: stop after this many failing seeds, and list the lowest
+    /// ones (every seed below the last listed was run).
+    #[arg(long = "max-failures", value_name = "N", requires = "seeds", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
     /// Directory holding the store.
     #[arg(long = "store", value_name = "DIR", default_value = "store")]
     pub store: PathBuf,

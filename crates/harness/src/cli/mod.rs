@@ -18,7 +18,7 @@ use std::rc::Rc;
 use clap::Parser;
 
 use crate::host::NodeFactory;
-use crate::{rng, HarnessError, Outcome, TestConfig, Validity};
+use crate::{rng, HarnessError, TestConfig, Validity};
 pub use args::{check_unicode_dashes, parse_concurrency, Cli, Command, TestArgs};
 pub use sim::{SIM_ARGS_ENV, SIM_PROBE_ENV, SIM_PROBE_REPLY};
 
@@ -81,16 +81,16 @@ fn process_test(args: &TestArgs) -> i32 {
         let mut cfg = cfg.clone();
         cfg.seed = seed.wrapping_add(u64::from(i));
         announce(&cfg, i, args.test_count);
-        match run_interruptible(cfg) {
-            Ok(Some(outcome)) => {
+        match crate::run_blocking(cfg) {
+            Ok(outcome) => {
                 report::summary(&outcome);
                 if outcome.valid != Validity::Valid {
                     return outcome.valid.exit_code();
                 }
             }
-            Ok(None) => {
+            Err(HarnessError::Interrupted { signal }) => {
                 eprintln!("Interrupted; every node has been stopped.");
-                return 130;
+                return 128 + signal;
             }
             Err(e) => return report::crash(&e),
         }
@@ -109,26 +109,4 @@ fn announce(cfg: &TestConfig, i: u32, count: u32) {
         cfg.time_limit.as_secs_f64(),
         cfg.rate
     );
-}
-
-/// Runs one test; `Ok(None)` on Ctrl-C. The runtime (and with it every node
-/// process, killed on drop) is gone when this returns.
-fn run_interruptible(cfg: TestConfig) -> Result<Option<Outcome>, HarnessError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))?;
-    let local = tokio::task::LocalSet::new();
-    let r = local.block_on(&rt, async {
-        tokio::select! {
-            biased;
-            r = crate::run(cfg) => r.map(Some),
-            _ = tokio::signal::ctrl_c() => Ok(None),
-        }
-    });
-    // Dropping the LocalSet drops every task, and with them the child handles
-    // (kill_on_drop); the runtime's drop reaps them.
-    drop(local);
-    drop(rt);
-    r
 }

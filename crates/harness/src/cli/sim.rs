@@ -7,9 +7,10 @@
 //! and [`test`] runs the harness on a paused tokio clock, which jumps ahead
 //! whenever every task waits on a timer: simulated seconds cost microseconds.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -127,25 +128,27 @@ pub(super) fn probe(bin: &std::path::Path) -> Result<(), String> {
 
 /// In a library binary: runs the test (or the sweep) in simulation.
 pub fn test(args: &TestArgs, argv: &[String], nodes: LibraryNodes) -> i32 {
-    let seeds = match &args.seeds {
-        Some(spec) => match parse_seeds(spec) {
-            Ok(seeds) => seeds,
-            Err(msg) => {
-                eprintln!("{msg}");
-                return EXIT_BAD_ARGS;
-            }
-        },
-        None => vec![args.seed.unwrap_or_else(rng::random_seed)],
+    let seeds = match args.seeds.as_deref().map(parse_seeds).transpose() {
+        Ok(seeds) => seeds,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return EXIT_BAD_ARGS;
+        }
     };
-    let cfg = match args.to_config(seeds[0]) {
+    let first = match &seeds {
+        Some(range) => range.start,
+        None => args.seed.unwrap_or_else(rng::random_seed),
+    };
+    // Checked once here, so a sweep's workers cannot all fail the same way.
+    let cfg = match args.to_config(first) {
         Ok(cfg) => cfg,
         Err(msg) => {
             eprintln!("{msg}");
             return EXIT_BAD_ARGS;
         }
     };
-    if args.seeds.is_some() {
-        return sweep(args, &seeds, argv, nodes);
+    if let Some(range) = seeds {
+        return sweep(args, range, argv, nodes);
     }
     eprintln!(
         "Simulating {} with seed {} ({} nodes, --time-limit {}, --rate {})",
@@ -182,23 +185,86 @@ pub fn simulate(mut cfg: TestConfig, nodes: LibraryNodes) -> Result<Outcome, cra
     crate::run_simulated(cfg)
 }
 
-/// `N` (seeds 0..N) or `A..B`.
-pub(super) fn parse_seeds(spec: &str) -> Result<Vec<u64>, String> {
+/// The seeds of a sweep, `start..end` (end excluded), never materialised: a
+/// sweep over every u64 costs as little memory as one over ten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedRange {
+    /// The first seed.
+    pub start: u64,
+    /// One past the last seed.
+    pub end: u64,
+}
+
+impl SeedRange {
+    /// How many seeds.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The seeds, in order.
+    pub fn iter(&self) -> std::ops::Range<u64> {
+        self.start..self.end
+    }
+}
+
+/// Hands out the seeds of a range one at a time, in order, to any number of
+/// threads: a counter, not a list.
+struct SeedCounter {
+    next: AtomicU64,
+    end: u64,
+}
+
+impl SeedCounter {
+    fn new(range: SeedRange) -> Self {
+        SeedCounter {
+            next: AtomicU64::new(range.start),
+            end: range.end,
+        }
+    }
+
+    /// The next seed nobody has taken, or `None` once all are taken. Never
+    /// moves past `end`, so it cannot wrap around at `u64::MAX`.
+    fn take(&self) -> Option<u64> {
+        self.next
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |i| {
+                (i < self.end).then(|| i + 1)
+            })
+            .ok()
+    }
+
+    /// One past the last seed taken: every seed below it was handed out.
+    fn taken_until(&self) -> u64 {
+        self.next.load(Ordering::Relaxed)
+    }
+}
+
+/// `N` (seeds 0..N) or `A..B`, any u64s.
+pub(super) fn parse_seeds(spec: &str) -> Result<SeedRange, String> {
     let bad =
         || format!("invalid --seeds {spec:?}: expected a count like 100 or a range like 5..50");
-    let seeds: Vec<u64> = match spec.split_once("..") {
-        Some((a, b)) => {
-            let a: u64 = a.trim().parse().map_err(|_| bad())?;
-            let b: u64 = b.trim().parse().map_err(|_| bad())?;
-            (a..b).collect()
-        }
-        None => (0..spec.trim().parse::<u64>().map_err(|_| bad())?).collect(),
+    let range = match spec.split_once("..") {
+        Some((a, b)) => SeedRange {
+            start: a.trim().parse().map_err(|_| bad())?,
+            end: b.trim().parse().map_err(|_| bad())?,
+        },
+        None => SeedRange {
+            start: 0,
+            end: spec.trim().parse().map_err(|_| bad())?,
+        },
     };
-    if seeds.is_empty() {
+    if range.is_empty() {
         return Err(format!("--seeds {spec:?} names no seed"));
     }
-    Ok(seeds)
+    Ok(range)
 }
+
+/// Flags (each with a value) that a replay command leaves out.
+const SWEEP_FLAGS: [&str; 3] = ["--seed", "--seeds", "--max-failures"];
 
 /// The command that reruns exactly this test: the same arguments with `--seed`.
 pub fn replay_command(argv: &[String], seed: u64) -> String {
@@ -213,11 +279,15 @@ fn replay_command_with(program: &str, argv: &[String], seed: u64) -> String {
         if std::mem::take(&mut skip) {
             continue;
         }
-        if arg == "--seed" || arg == "--seeds" {
+        // The sweep's own flags go: a replay runs one seed.
+        if SWEEP_FLAGS.contains(&arg.as_str()) {
             skip = true;
             continue;
         }
-        if arg.starts_with("--seed=") || arg.starts_with("--seeds=") {
+        if SWEEP_FLAGS.iter().any(|f| {
+            arg.strip_prefix(f)
+                .is_some_and(|rest| rest.starts_with('='))
+        }) {
             continue;
         }
         out.push(shell_quote(arg));
@@ -239,26 +309,44 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
-/// Runs every seed, on every core, without stores (a failing seed is replayed
-/// to get one), and lists the failures with their replay commands.
-fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -> i32 {
+/// What a sweep found.
+#[derive(Debug, PartialEq)]
+struct Swept {
+    /// The seeds the verdicts below cover, all of them run: the whole range,
+    /// or up to the last reported failure when `--max-failures` stopped it.
+    covered: SeedRange,
+    /// The failing seeds in order, with their verdict or why the test crashed.
+    failures: Vec<(u64, Result<Validity, String>)>,
+}
+
+/// Runs every seed of `range` on every core, without stores, each worker
+/// pulling the next seed from a shared counter. Only failures are kept. With
+/// `max_failures`, workers stop taking seeds once that many failed; the
+/// report is then cut to the lowest `max_failures` failing seeds, which does
+/// not depend on thread timing (every seed below the cut was run).
+fn sweep_seeds(
+    args: &TestArgs,
+    range: SeedRange,
+    max_failures: Option<u64>,
+    nodes: LibraryNodes,
+) -> Swept {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(seeds.len());
-    eprintln!(
-        "Simulating {} over {} seeds on {threads} threads...",
-        args.workload,
-        seeds.len()
-    );
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(u64, Result<Validity, String>)>> = Mutex::default();
-    let started = Instant::now();
+        .min(usize::try_from(range.len()).unwrap_or(usize::MAX));
+    let seeds = SeedCounter::new(range);
+    let done = AtomicU64::new(0);
+    let failures: Mutex<BTreeMap<u64, Result<Validity, String>>> = Mutex::default();
+    let enough =
+        |failures: &BTreeMap<_, _>| max_failures.is_some_and(|max| failures.len() as u64 >= max);
+    let show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else { return };
+                if enough(&failures.lock().unwrap_or_else(|e| e.into_inner())) {
+                    return;
+                }
+                let Some(seed) = seeds.take() else { return };
                 // Each thread builds its own config: a test's nodes are not
                 // shareable across threads.
                 let verdict =
@@ -270,24 +358,60 @@ fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -
                                 .map(|o| o.valid)
                                 .map_err(|e| e.to_string())
                         });
-                let mut results = results.lock().unwrap_or_else(|e| e.into_inner());
-                results.push((seed, verdict));
-                if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                    eprint!("\r{} of {} seeds done", results.len(), seeds.len());
+                if !matches!(verdict, Ok(Validity::Valid)) {
+                    // The first line says why; a whole report per seed would
+                    // make memory grow with the failures' size.
+                    let verdict =
+                        verdict.map_err(|e| e.lines().next().unwrap_or_default().to_string());
+                    let mut failures = failures.lock().unwrap_or_else(|e| e.into_inner());
+                    failures.insert(seed, verdict);
+                }
+                let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if show_progress {
+                    eprint!("\r{done} of {} seeds done", range.len());
                 }
             });
         }
     });
-    eprintln!();
-    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    results.sort_by_key(|(seed, _)| *seed);
+    if show_progress {
+        eprintln!();
+    }
+    let mut failures: Vec<_> = failures
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .collect();
+    let mut covered = SeedRange {
+        start: range.start,
+        end: seeds.taken_until(),
+    };
+    if let Some(max) = max_failures {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        if failures.len() >= max {
+            failures.truncate(max);
+            if let Some((last, _)) = failures.last() {
+                covered.end = last + 1;
+            }
+        }
+    }
+    Swept { covered, failures }
+}
+
+/// Runs a sweep and lists the failures, in seed order, with their replay
+/// commands.
+fn sweep(args: &TestArgs, range: SeedRange, argv: &[String], nodes: LibraryNodes) -> i32 {
+    eprintln!(
+        "Simulating {} over {} seeds ({}..{})...",
+        args.workload,
+        range.len(),
+        range.start,
+        range.end
+    );
+    let started = Instant::now();
+    let swept = sweep_seeds(args, range, args.max_failures, nodes);
     let mut worst = Validity::Valid;
     let mut crashed = false;
-    let failures: Vec<_> = results
-        .iter()
-        .filter(|(_, r)| !matches!(r, Ok(Validity::Valid)))
-        .collect();
-    for (seed, result) in &failures {
+    for (seed, result) in &swept.failures {
         let what = match result {
             Ok(v) => {
                 worst = Validity::merge_all([worst, *v]);
@@ -295,7 +419,7 @@ fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -
             }
             Err(e) => {
                 crashed = true;
-                format!("crashed: {}", e.lines().next().unwrap_or_default())
+                format!("crashed: {e}")
             }
         };
         println!(
@@ -303,10 +427,18 @@ fn sweep(args: &TestArgs, seeds: &[u64], argv: &[String], nodes: LibraryNodes) -
             replay_command(argv, *seed)
         );
     }
+    if swept.covered != range {
+        println!(
+            "Stopped after {} failing seeds (--max-failures); seeds {}..{} were not all run.",
+            swept.failures.len(),
+            swept.covered.end,
+            range.end
+        );
+    }
     println!(
         "{} of {} seeds passed ({:.1} s of wall time).",
-        results.len() - failures.len(),
-        results.len(),
+        swept.covered.len() - swept.failures.len() as u64,
+        swept.covered.len(),
         started.elapsed().as_secs_f64()
     );
     if crashed {
@@ -331,6 +463,16 @@ mod tests {
             replay_command_with("maelstrom", &a, 7),
             "maelstrom test --sim -w echo --bin ./e --rate 5 --seed 7"
         );
+        let a = argv("maelstrom test --sim --seeds=0..9 --max-failures 2 -w echo --bin ./e");
+        assert_eq!(
+            replay_command(&a, 4),
+            "maelstrom test --sim -w echo --bin ./e --seed 4"
+        );
+        let a = argv("maelstrom test --sim --max-failures=1 --seeds 9 -w echo --bin ./e");
+        assert_eq!(
+            replay_command(&a, 4),
+            "maelstrom test --sim -w echo --bin ./e --seed 4"
+        );
         let a = argv("maelstrom test --sim --seed 3 -w echo --bin ./e -- x y");
         assert_eq!(
             replay_command_with("maelstrom", &a, 9),
@@ -340,9 +482,118 @@ mod tests {
 
     #[test]
     fn seed_specs() {
-        assert_eq!(parse_seeds("3"), Ok(vec![0, 1, 2]));
-        assert_eq!(parse_seeds("5..8"), Ok(vec![5, 6, 7]));
+        let r = |start, end| Ok(SeedRange { start, end });
+        assert_eq!(parse_seeds("3"), r(0, 3));
+        assert_eq!(parse_seeds("5..8"), r(5, 8));
+        assert_eq!(
+            parse_seeds("5..8").map(|s| s.iter().collect()),
+            Ok(vec![5, 6, 7])
+        );
         assert!(parse_seeds("x").is_err());
         assert!(parse_seeds("4..4").is_err());
+        assert!(parse_seeds("0..18446744073709551616").is_err());
+        // Every u64 but the last: a range, not a list.
+        let all = parse_seeds("0..18446744073709551615").unwrap();
+        assert_eq!(all.len(), u64::MAX);
+        assert_eq!(parse_seeds("18446744073709551615"), r(0, u64::MAX));
+    }
+
+    #[test]
+    fn the_seed_counter_hands_out_each_seed_once_and_stops_at_the_end() {
+        let top = SeedCounter::new(SeedRange {
+            start: u64::MAX - 3,
+            end: u64::MAX,
+        });
+        let taken: Vec<_> = std::iter::from_fn(|| top.take()).collect();
+        assert_eq!(taken, [u64::MAX - 3, u64::MAX - 2, u64::MAX - 1]);
+        // Exhausted for good: no wrap-around to 0.
+        assert_eq!(top.take(), None);
+        assert_eq!(top.taken_until(), u64::MAX);
+
+        let shared = SeedCounter::new(SeedRange {
+            start: 10,
+            end: 1010,
+        });
+        let mut all: Vec<u64> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| std::iter::from_fn(|| shared.take()).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap())
+                .collect()
+        });
+        all.sort_unstable();
+        assert_eq!(all, (10..1010).collect::<Vec<_>>());
+    }
+
+    /// Echoes wrongly when the test's seed is a multiple of 3.
+    struct EchoWrongOnThirds;
+
+    impl crate::host::NodeFactory for EchoWrongOnThirds {
+        fn start(&self, mut ch: crate::host::NodeChannels) -> tokio::task::JoinHandle<()> {
+            tokio::task::spawn_local(async move {
+                while let Some(msg) = ch.inbox.recv().await {
+                    let mut body = if msg.body.kind == "init" {
+                        maelstrom_proto::Body::new("init_ok")
+                    } else {
+                        let echo = if ch.seed.is_multiple_of(3) {
+                            serde_json::json!("wrong")
+                        } else {
+                            msg.body.get("echo").cloned().unwrap_or_default()
+                        };
+                        maelstrom_proto::Body::new("echo_ok").with("echo", echo)
+                    };
+                    body.in_reply_to = msg.body.msg_id;
+                    let reply = maelstrom_proto::Envelope::new(ch.id.clone(), msg.src, body);
+                    if ch.outbox.send(reply).is_err() {
+                        return;
+                    }
+                }
+            })
+        }
+    }
+
+    fn echo_wrong_on_thirds() -> std::rc::Rc<dyn crate::host::NodeFactory> {
+        std::rc::Rc::new(EchoWrongOnThirds)
+    }
+
+    fn test_args(extra: &str) -> TestArgs {
+        use clap::Parser;
+        let exe = std::env::current_exe().unwrap();
+        let line =
+            format!("maelstrom test --sim -w echo --node-count 1 --time-limit 1 --rate 5 {extra}");
+        let mut argv: Vec<String> = line.split(' ').map(String::from).collect();
+        argv.extend(["--bin".into(), exe.display().to_string()]);
+        match super::super::Cli::try_parse_from(argv).unwrap().command {
+            super::super::Command::Test(args) => *args,
+            _ => unreachable!("a test command line"),
+        }
+    }
+
+    #[test]
+    fn a_sweep_over_every_u64_stops_at_max_failures_with_the_lowest_ones() {
+        let args = test_args("--seeds 0..18446744073709551615 --max-failures 3");
+        assert_eq!(args.max_failures, Some(3));
+        let range = parse_seeds(args.seeds.as_deref().unwrap()).unwrap();
+        let swept = sweep_seeds(&args, range, args.max_failures, echo_wrong_on_thirds);
+        let failing: Vec<u64> = swept.failures.iter().map(|(s, _)| *s).collect();
+        assert_eq!(failing, [0, 3, 6]);
+        assert!(swept
+            .failures
+            .iter()
+            .all(|(_, v)| *v == Ok(Validity::Invalid)));
+        // Seeds 0..=6 were all run, whatever the threads did: 4 passed.
+        assert_eq!(swept.covered, SeedRange { start: 0, end: 7 });
+    }
+
+    #[test]
+    fn a_whole_sweep_lists_every_failure_in_seed_order() {
+        let args = test_args("--seeds 10..20");
+        let range = parse_seeds("10..20").unwrap();
+        let swept = sweep_seeds(&args, range, None, echo_wrong_on_thirds);
+        let failing: Vec<u64> = swept.failures.iter().map(|(s, _)| *s).collect();
+        assert_eq!(failing, [12, 15, 18]);
+        assert_eq!(swept.covered, range);
     }
 }

@@ -16,12 +16,15 @@ use super::stderr::StderrTail;
 use super::{HostEnv, HostFuture, NodeHost};
 use crate::error::HarnessError;
 
-/// A running child process.
+/// A running child process, leader of its own process group.
+///
+/// The node runs in a group of its own so that everything it starts (a helper
+/// process, a shell pipeline) is stopped, resumed and killed with it: a signal
+/// to the group reaches them all, and no child of a node outlives the test.
 pub struct ProcessHost {
     id: String,
-    pid: Option<u32>,
+    group: Group,
     stopping: Rc<Cell<bool>>,
-    kill_tx: Option<oneshot::Sender<()>>,
     exited_rx: Option<oneshot::Receiver<()>>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -36,6 +39,10 @@ impl ProcessHost {
     ) -> Result<Self, HarnessError> {
         let mut command = Command::new(bin);
         if let Some(dir) = &env.storage_dir {
+            // Absolute: the node runs in another directory than the harness,
+            // and a relative store (`--store store`, the default) would put its
+            // storage under the temp dir instead.
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
             command.env("MAELSTROM_STORAGE_DIR", dir);
         }
         let mut child = command
@@ -44,7 +51,11 @@ impl ProcessHost {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            // Backstop for every path out of the harness, Ctrl-C included.
+            // Its own group (id = its pid): signals to the group reach whatever
+            // the node starts, and a Ctrl-C at the terminal reaches only the
+            // harness, which then stops every group itself.
+            .process_group(0)
+            // Backstop for the node itself; `Drop` kills the rest of its group.
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| HarnessError::Spawn {
@@ -52,7 +63,7 @@ impl ProcessHost {
                 bin: bin.display().to_string(),
                 source,
             })?;
-        let pid = child.id();
+        let group = Group::of(child.id());
         let (stdin, stdout, stderr) =
             match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
                 (Some(i), Some(o), Some(e)) => (i, o, e),
@@ -61,7 +72,6 @@ impl ProcessHost {
         let tail = StderrTail::new(env.log_dir.as_ref().map(|d| d.join(format!("{id}.log"))));
         let stopping = Rc::new(Cell::new(false));
         let (stderr_done_tx, stderr_done_rx) = oneshot::channel();
-        let (kill_tx, kill_rx) = oneshot::channel();
         let (exited_tx, exited_rx) = oneshot::channel();
 
         let stderr_task = {
@@ -86,18 +96,17 @@ impl ProcessHost {
         let watch_task = tokio::task::spawn_local(watch_exit(WatchExit {
             id: id.to_string(),
             child,
+            group: group.clone(),
             env,
             tail,
             stopping: stopping.clone(),
-            kill_rx,
             exited_tx,
             stderr_done_rx,
         }));
         Ok(ProcessHost {
             id: id.to_string(),
-            pid,
+            group,
             stopping,
-            kill_tx: Some(kill_tx),
             exited_rx: Some(exited_rx),
             tasks: vec![stderr_task, stdin_task, stdout_task, watch_task],
         })
@@ -112,11 +121,13 @@ impl NodeHost for ProcessHost {
     fn kill(&mut self) -> HostFuture<'_> {
         Box::pin(async move {
             self.stopping.set(true);
-            if let Some(tx) = self.kill_tx.take() {
-                let _ = tx.send(());
-            }
+            // SIGKILL, as upstream's teardown (no SIGTERM first): it cannot be
+            // ignored and works on a paused group too.
+            self.group.signal(libc::SIGKILL);
             if let Some(rx) = self.exited_rx.take() {
-                let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+                // The watcher reaps the node; waiting here is async. A node stuck
+                // in the kernel past this is left to `Drop` and tokio's reaper.
+                let _ = tokio::time::timeout(KILL_WAIT, rx).await;
             }
             for t in self.tasks.drain(..) {
                 t.abort();
@@ -125,31 +136,71 @@ impl NodeHost for ProcessHost {
     }
 
     fn pause(&mut self) {
-        self.signal("-STOP");
+        self.group.signal(libc::SIGSTOP);
     }
 
     fn resume(&mut self) {
-        self.signal("-CONT");
-    }
-}
-
-impl ProcessHost {
-    /// Sends a signal with kill(1): no libc binding needed for two signals.
-    fn signal(&self, sig: &str) {
-        if let Some(pid) = self.pid {
-            let _ = std::process::Command::new("kill")
-                .args([sig, &pid.to_string()])
-                .status();
-        }
+        self.group.signal(libc::SIGCONT);
     }
 }
 
 impl Drop for ProcessHost {
     fn drop(&mut self) {
-        // Aborting the watcher drops the Child, whose kill_on_drop kills it.
+        // Every way out of a test ends here, an interrupted or panicking one
+        // included: kill the group (a syscall, it does not block), then drop
+        // the watcher, whose `Child` is reaped by tokio in the background.
+        self.stopping.set(true);
+        self.group.signal(libc::SIGKILL);
         for t in &self.tasks {
             t.abort();
         }
+    }
+}
+
+/// How long `kill` waits for the node to be reaped after SIGKILL.
+const KILL_WAIT: Duration = Duration::from_secs(5);
+
+/// A node's process group, known while its leader (the node) is unreaped.
+///
+/// The group id is the node's pid. Signalling it only while the node is
+/// unreaped (a zombie still holds its pid) means a signal can never reach an
+/// unrelated process that got the pid later.
+#[derive(Clone)]
+struct Group(Rc<Cell<Option<libc::pid_t>>>);
+
+impl Group {
+    fn of(pid: Option<u32>) -> Self {
+        // Never 0 or 1: kill(0, ..) and kill(-1, ..) would hit the harness's
+        // own group or every process it may signal.
+        let pgid = pid
+            .and_then(|p| libc::pid_t::try_from(p).ok())
+            .filter(|&p| p > 1);
+        Group(Rc::new(Cell::new(pgid)))
+    }
+
+    /// Sends `sig` to every process of the group, if the node is still there.
+    fn signal(&self, sig: libc::c_int) {
+        if let Some(pgid) = self.0.get() {
+            signal_group(pgid, sig);
+        }
+    }
+
+    /// The node has been reaped: kill what is left of its group (helpers it
+    /// started) right away, and never signal the group again.
+    fn reaped(&self) {
+        if let Some(pgid) = self.0.take() {
+            signal_group(pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// kill(2) on a whole process group. Failure (ESRCH: the group is already
+/// gone) is what we wanted anyway.
+fn signal_group(pgid: libc::pid_t, sig: libc::c_int) {
+    debug_assert!(pgid > 1);
+    // SAFETY: kill(2) takes two integers and touches no memory of this process.
+    unsafe {
+        libc::kill(-pgid, sig);
     }
 }
 
@@ -212,37 +263,33 @@ async fn pump_stdout(
 struct WatchExit {
     id: String,
     child: Child,
+    group: Group,
     env: HostEnv,
     tail: StderrTail,
     stopping: Rc<Cell<bool>>,
-    kill_rx: oneshot::Receiver<()>,
     exited_tx: oneshot::Sender<()>,
     stderr_done_rx: oneshot::Receiver<()>,
 }
 
-/// Waits for the child to exit (a crash) or to be killed (teardown).
+/// Waits for the node to exit, reaps it and what it started, and reports a
+/// crash unless the harness was stopping it.
 async fn watch_exit(mut w: WatchExit) {
-    tokio::select! {
-        biased;
-        status = w.child.wait() => {
-            if !w.stopping.get() {
-                // Let stderr drain so the report shows the node's last words.
-                let _ = tokio::time::timeout(Duration::from_secs(1), w.stderr_done_rx).await;
-                let status = match status {
-                    Ok(s) => s.code().map_or_else(|| s.to_string(), |c| c.to_string()),
-                    Err(e) => e.to_string(),
-                };
-                let _ = w.env.faults.send(HarnessError::NodeCrashed {
-                    node: w.id.clone(),
-                    status,
-                    context: w.tail.context(),
-                });
-            }
-        }
-        _ = w.kill_rx => {
-            let _ = w.child.start_kill();
-            let _ = tokio::time::timeout(Duration::from_secs(5), w.child.wait()).await;
-        }
+    let status = w.child.wait().await;
+    // Nothing runs between the reap inside `wait` and this: the group id is
+    // still the node's.
+    w.group.reaped();
+    if !w.stopping.get() {
+        // Let stderr drain so the report shows the node's last words.
+        let _ = tokio::time::timeout(Duration::from_secs(1), w.stderr_done_rx).await;
+        let status = match status {
+            Ok(s) => s.code().map_or_else(|| s.to_string(), |c| c.to_string()),
+            Err(e) => e.to_string(),
+        };
+        let _ = w.env.faults.send(HarnessError::NodeCrashed {
+            node: w.id.clone(),
+            status,
+            context: w.tail.context(),
+        });
     }
     let _ = w.exited_tx.send(());
 }

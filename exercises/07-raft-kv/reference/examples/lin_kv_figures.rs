@@ -124,7 +124,11 @@ fn print(all: &[Figures]) {
 }
 
 fn simulate(seeds: u64) -> anyhow::Result<()> {
-    let root = std::env::temp_dir().join(format!("raft-kv-figures-{}", std::process::id()));
+    // Removed when dropped, on an early `?` return too.
+    let scratch = tempfile::Builder::new()
+        .prefix("raft-kv-figures-")
+        .tempdir()?;
+    let root = scratch.path().to_path_buf();
     let mut all = Vec::new();
     let mut wall = Duration::ZERO;
     for seed in 0..seeds {
@@ -146,7 +150,7 @@ fn simulate(seeds: u64) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("no store"))?;
         all.push(read_store(&dir)?);
     }
-    let _ = std::fs::remove_dir_all(&root);
+    drop(scratch);
     println!("lin-kv, 3 nodes, 12 clients, 30 ops/s, 60 s, partitions every 10 s; simulation, {seeds} seeds, all valid:");
     print(&all);
     let per_run = wall.as_secs_f64() / seeds as f64;

@@ -200,6 +200,11 @@ fn run_processes(argv: &[String]) -> Ran {
             results: outcome.results,
             dir: outcome.store_dir.unwrap_or_default(),
         },
+        // Ctrl-C stops the grading, not just this test (its nodes are gone).
+        Err(crate::HarnessError::Interrupted { signal }) => {
+            eprintln!("\nInterrupted; every node has been stopped.");
+            std::process::exit(128 + signal)
+        }
         Err(e) => Ran::Crashed(e.to_string()),
     }
 }
