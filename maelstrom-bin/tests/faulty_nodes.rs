@@ -291,3 +291,63 @@ main(handle)
         "the harness peaked at {peak} KiB reading a 100 MiB line"
     );
 }
+
+/// An in-process echo node that, on each echo, also sends as another node and
+/// to an id that does not exist.
+struct SpoofingNode;
+
+impl maelstrom_harness::host::NodeFactory for SpoofingNode {
+    fn start(&self, mut ch: maelstrom_harness::host::NodeChannels) -> tokio::task::JoinHandle<()> {
+        use maelstrom_proto::{Body, Envelope};
+        tokio::task::spawn_local(async move {
+            while let Some(msg) = ch.inbox.recv().await {
+                let mut body = if msg.body.kind == "init" {
+                    Body::new("init_ok")
+                } else {
+                    let other = if ch.id == "n0" { "n1" } else { "n0" };
+                    let spoof = Envelope::new(other, ch.id.clone(), Body::new("spoof"));
+                    let lost = Envelope::new(ch.id.clone(), "n99", Body::new("hello"));
+                    let _ = ch.outbox.send(spoof);
+                    let _ = ch.outbox.send(lost);
+                    Body::new("echo_ok").with("echo", msg.body.get("echo").cloned())
+                };
+                body.in_reply_to = msg.body.msg_id;
+                if ch
+                    .outbox
+                    .send(Envelope::new(ch.id.clone(), msg.src, body))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        })
+    }
+}
+
+#[test]
+fn in_process_nodes_get_the_same_src_and_dest_checks() {
+    use maelstrom_harness::{run_simulated, NodeProgram, TestConfig, Validity};
+    let mut cfg = TestConfig::new(
+        "echo",
+        NodeProgram::InProcess(std::rc::Rc::new(SpoofingNode)),
+    );
+    cfg.nodes = TestConfig::node_ids(2);
+    cfg.time_limit = Duration::from_secs(10);
+    cfg.seed = 3;
+    let out = run_simulated(cfg).expect("the test runs to its end");
+    assert_eq!(out.valid, Validity::Invalid);
+    let r = &out.results;
+    assert_eq!(r["workload"]["valid"], true, "{r}");
+    let ok = r["stats"]["ok-count"].as_u64().unwrap();
+    assert!(ok > 0, "{r}");
+    // Every echo brought one spoofed message and one to n99, from either node.
+    let nodes = &r["protocol"]["nodes"];
+    let sum = |kind: &str| -> u64 {
+        ["n0", "n1"]
+            .iter()
+            .map(|n| nodes[n][kind].as_u64().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(sum("wrong-src"), ok, "{nodes}");
+    assert_eq!(sum("unknown-dest"), ok, "{nodes}");
+}

@@ -82,8 +82,8 @@ impl Kind {
                 \"in_reply_to\"."
                 .into(),
             Kind::WrongSrc => "A node sends as itself: \"src\" must be its own id, the node_id \
-                its init message gave it. A node that has not received init yet does not know \
-                its id and must not send (wait for init, or buffer until then)."
+                its init message gave it. Until init is handled the node does not know its id \
+                and must send nothing, replies included: handle init before other messages."
                 .into(),
             Kind::UnknownDest => "\"dest\" must be a node named in init's node_ids, a client \
                 that sent the node a request, or a service (lin-kv, seq-kv, lww-kv, lin-tso)."
