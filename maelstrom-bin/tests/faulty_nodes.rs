@@ -351,3 +351,68 @@ fn in_process_nodes_get_the_same_src_and_dest_checks() {
     assert_eq!(sum("wrong-src"), ok, "{nodes}");
     assert_eq!(sum("unknown-dest"), ok, "{nodes}");
 }
+
+#[test]
+fn bodies_between_nodes_may_be_any_object_and_arrive_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    // A standalone node (the prelude insists on a `type`): on each echo it
+    // sends its peer a body with no `type` and a string msg_id, which upstream
+    // carries without reading; the peer logs what it got.
+    let path = dir.path().join("node.py");
+    std::fs::write(
+        &path,
+        r#"#!/usr/bin/env python3
+import sys, json
+me = None
+def out(m):
+    sys.stdout.write(json.dumps(m) + "\n")
+    sys.stdout.flush()
+for line in sys.stdin:
+    msg = json.loads(line)
+    b = msg["body"]
+    if b.get("type") == "init":
+        me = b["node_id"]
+        out({"src": me, "dest": msg["src"], "body": {"type": "init_ok", "in_reply_to": b["msg_id"]}})
+    elif b.get("type") == "echo":
+        peer = "n1" if me == "n0" else "n0"
+        out({"src": me, "dest": peer, "body": {"msg_id": "abc", "weird": [1, {"x": None}]}})
+        out({"src": me, "dest": msg["src"], "body": {"type": "echo_ok", "echo": b["echo"], "in_reply_to": b["msg_id"]}})
+    else:
+        sys.stderr.write("got " + json.dumps(b, sort_keys=True) + "\n")
+        sys.stderr.flush()
+"#,
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .current_dir(dir.path())
+        .args([
+            "test",
+            "-w",
+            "echo",
+            "--bin",
+            "node.py",
+            "--node-count",
+            "2",
+        ])
+        .args(["--time-limit", "2", "--rate", "10", "--seed", "5"])
+        .output()
+        .expect("maelstrom runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let logs: String = ["n0", "n1"]
+        .iter()
+        .map(|n| {
+            let p = dir.path().join(format!("store/latest/node-logs/{n}.log"));
+            std::fs::read_to_string(p).unwrap()
+        })
+        .collect();
+    assert!(
+        logs.contains(r#"got {"msg_id": "abc", "weird": [1, {"x": null}]}"#),
+        "{logs}"
+    );
+    assert!(dir.path().join("store/latest/messages.svg").exists());
+}
