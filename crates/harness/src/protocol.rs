@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use maelstrom_check::Validity;
+use maelstrom_proto::LineError;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
@@ -96,6 +97,16 @@ impl Kind {
     }
 }
 
+impl From<&LineError> for Kind {
+    fn from(e: &LineError) -> Kind {
+        match e {
+            LineError::NotJson(_) => Kind::NotJson,
+            LineError::BadEnvelope(_) => Kind::BadEnvelope,
+            LineError::WrongSrc { .. } => Kind::WrongSrc,
+        }
+    }
+}
+
 /// The violation when the network refuses a message a node sent.
 pub fn refused(e: NetError) -> (Kind, String) {
     match e {
@@ -140,11 +151,13 @@ impl ProtocolLog {
     /// Records that `node` printed `line`, which broke the protocol as `problem` says.
     pub fn record(&self, node: &str, kind: Kind, problem: &str, line: &[u8], line_len: u64) {
         let mut s = self.state.borrow_mut();
-        *s.counts
-            .entry(node.to_string())
-            .or_default()
-            .entry(kind)
-            .or_default() += 1;
+        // A node may flood: look the node up before allocating its key.
+        if !s.counts.contains_key(node) {
+            s.counts.insert(node.to_string(), BTreeMap::new());
+        }
+        if let Some(kinds) = s.counts.get_mut(node) {
+            *kinds.entry(kind).or_default() += 1;
+        }
         if s.examples.len() < EXAMPLES {
             s.examples.push(json!({
                 "node": node,

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::rc::Rc;
 use std::time::Duration;
 
-use maelstrom_proto::{parse_node_line, LineError};
+use maelstrom_proto::parse_node_line;
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
@@ -203,14 +203,7 @@ fn take_line(id: &str, bytes: &[u8], env: &HostEnv) {
             Ok(()) => return,
             Err(e) => crate::protocol::refused(e),
         },
-        Err(e) => {
-            let kind = match e {
-                LineError::NotJson(_) => Kind::NotJson,
-                LineError::BadEnvelope(_) => Kind::BadEnvelope,
-                LineError::WrongSrc { .. } => Kind::WrongSrc,
-            };
-            (kind, e.to_string())
-        }
+        Err(e) => (Kind::from(&e), e.to_string()),
     };
     env.protocol.record(id, kind, &problem, bytes, len);
 }
