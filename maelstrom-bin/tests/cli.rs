@@ -223,45 +223,7 @@ main(handle)
     assert!(stderr.contains("node-logs/n1.log"), "{stderr}");
 }
 
-#[test]
-fn a_node_printing_garbage_crashes_the_test_with_the_line() {
-    let dir = scratch("cli-garbage");
-    node(
-        &dir,
-        "echo.py",
-        r#"
-def handle(msg):
-    sys.stderr.write("about to print garbage\n")
-    sys.stderr.flush()
-    print("hello, this is not JSON", flush=True)
-main(handle)
-"#,
-    );
-    let out = maelstrom(&dir, &test_args("echo", "echo.py"));
-    let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(255), "{stderr}");
-    assert!(stderr.contains("not well-formed JSON"), "{stderr}");
-    assert!(stderr.contains("hello, this is not JSON"), "{stderr}");
-    assert!(stderr.contains("about to print garbage"), "{stderr}");
-}
-
-#[test]
-fn a_send_to_an_unknown_id_crashes_the_test() {
-    let dir = scratch("cli-unknown-dest");
-    node(
-        &dir,
-        "echo.py",
-        r#"
-def handle(msg):
-    send("n99", {"type": "hello"})
-main(handle)
-"#,
-    );
-    let out = maelstrom(&dir, &test_args("echo", "echo.py"));
-    let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(255), "{stderr}");
-    assert!(stderr.contains("invalid destination \"n99\""), "{stderr}");
-}
+// Nodes that break the protocol (garbage lines, unknown dest, ...): faulty_nodes.rs.
 
 #[test]
 fn no_init_reply_crashes_naming_the_node() {

@@ -33,18 +33,6 @@ pub enum HarnessError {
         /// Its last stderr lines and where the full log is.
         context: String,
     },
-    /// A node printed something that is not a valid message to a known id.
-    #[error("{problem}\n\nNode {node} printed this line to STDOUT:\n\n    {line}\n{context}")]
-    BadOutput {
-        /// The node id.
-        node: String,
-        /// What is wrong with the line.
-        problem: String,
-        /// The offending line.
-        line: String,
-        /// Its last stderr lines and where the full log is.
-        context: String,
-    },
     /// The configuration cannot be run.
     #[error("{0}")]
     Config(String),
@@ -71,8 +59,7 @@ impl HarnessError {
         match self {
             HarnessError::Spawn { node, .. }
             | HarnessError::SetupFailed { node, .. }
-            | HarnessError::NodeCrashed { node, .. }
-            | HarnessError::BadOutput { node, .. } => Some(node),
+            | HarnessError::NodeCrashed { node, .. } => Some(node),
             HarnessError::Config(_)
             | HarnessError::Store { .. }
             | HarnessError::Interrupted { .. } => None,

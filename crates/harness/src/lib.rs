@@ -26,6 +26,7 @@ pub mod lamport;
 pub mod nemesis;
 pub mod net;
 mod progress;
+pub mod protocol;
 pub mod rng;
 mod run;
 pub mod services;

@@ -20,6 +20,7 @@ use crate::faults::{self, Hosts, NodeFaults};
 use crate::history::History;
 use crate::host::{self, HostEnv};
 use crate::net::{Journal, Latency, MessageFaults, Net};
+use crate::protocol::ProtocolLog;
 use crate::store::TestDir;
 use crate::workers::{final_phase, main_phase, Worker, WorkerEnv};
 use crate::workload::{self, Workload};
@@ -170,9 +171,11 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     net.set_logging(cfg.log_net_send, cfg.log_net_recv);
     let history = History::new(clock);
     let (faults_tx, mut faults_rx) = mpsc::unbounded_channel();
+    let protocol = ProtocolLog::new(clock, cfg.nodes.iter().cloned());
     let host_env = HostEnv {
         net: net.clone(),
         faults: faults_tx,
+        protocol: protocol.clone(),
         log_dir: dir.as_ref().map(TestDir::node_logs),
         log_stderr: cfg.log_stderr,
         seed: cfg.seed,
@@ -246,7 +249,8 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     let checked = workload.check(&ops);
     let st = stats(&ops);
     let av = availability(&ops, cfg.availability);
-    let valid = Validity::merge_all([checked.valid, st.valid, av.valid]);
+    // A node that broke the protocol fails the test whatever its history says.
+    let valid = Validity::merge_all([checked.valid, st.valid, av.valid, protocol.validity()]);
     let results = json!({
         "valid": valid,
         "seed": cfg.seed,
@@ -255,6 +259,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         "availability": av,
         "net": net.stats().to_json(invocations),
         "exceptions": history.exceptions_json(),
+        "protocol": protocol.to_json(),
     });
     if let Some(d) = &dir {
         d.write(

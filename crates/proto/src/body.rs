@@ -12,6 +12,9 @@ use crate::{ErrorCode, Map, RpcError};
 /// `type` is required; `msg_id` and `in_reply_to` are optional integers (a JSON `null`
 /// counts as absent, as upstream's services send `in_reply_to: null` for requests
 /// without a `msg_id`). All other fields are kept, in order, in [`Body::fields`].
+///
+/// A body between two nodes may be any JSON object (upstream does not read it):
+/// [`Body::verbatim`] carries such a body unchanged.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Body {
     /// The `type` key, e.g. `"echo"` or `"echo_ok"`.
@@ -20,8 +23,10 @@ pub struct Body {
     pub msg_id: Option<u64>,
     /// For replies: the `msg_id` of the request.
     pub in_reply_to: Option<u64>,
-    /// Every other key.
+    /// Every other key (every key, for a [`Body::verbatim`] body).
     pub fields: Map,
+    /// Set by [`Body::verbatim`]: `fields` is the whole object and is written as is.
+    verbatim: bool,
 }
 
 impl Body {
@@ -64,11 +69,39 @@ impl Body {
             msg_id,
             in_reply_to,
             fields: map,
+            verbatim: false,
         })
+    }
+
+    /// Any JSON object, kept exactly as it is: what nodes may send each other
+    /// (upstream carries node-to-node bodies without reading them). `kind`,
+    /// `msg_id` and `in_reply_to` are filled in where the object has valid ones,
+    /// for diagrams and statistics; serialising writes the object unchanged.
+    pub fn verbatim(map: Map) -> Self {
+        let id = |key: &str| map.get(key).and_then(Value::as_u64);
+        Body {
+            kind: map
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            msg_id: id("msg_id"),
+            in_reply_to: id("in_reply_to"),
+            fields: map,
+            verbatim: true,
+        }
+    }
+
+    /// Whether this body was built by [`Body::verbatim`].
+    pub fn is_verbatim(&self) -> bool {
+        self.verbatim
     }
 
     /// The body as one JSON object, reserved keys first.
     pub fn to_map(&self) -> Map {
+        if self.verbatim {
+            return self.fields.clone();
+        }
         let mut map = Map::new();
         map.insert("type".into(), Value::String(self.kind.clone()));
         if let Some(id) = self.msg_id {
@@ -94,6 +127,9 @@ impl Body {
     pub fn parse_payload<T: serde::de::DeserializeOwned>(
         &mut self,
     ) -> Result<T, serde_json::Error> {
+        if self.verbatim {
+            return self.to_payload();
+        }
         let mut map = std::mem::take(&mut self.fields);
         let clash = map.insert("type".into(), Value::String(std::mem::take(&mut self.kind)));
         let value = Value::Object(map);
@@ -161,6 +197,9 @@ fn take_id(map: &mut Map, key: &str) -> Result<Option<u64>, String> {
 
 impl Serialize for Body {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.verbatim {
+            return self.fields.serialize(serializer);
+        }
         let extra = usize::from(self.msg_id.is_some()) + usize::from(self.in_reply_to.is_some());
         let mut map = serializer.serialize_map(Some(1 + extra + self.fields.len()))?;
         map.serialize_entry("type", &self.kind)?;

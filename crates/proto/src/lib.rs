@@ -18,6 +18,7 @@
 mod body;
 mod envelope;
 mod error;
+mod node_line;
 pub mod schema;
 pub mod services;
 pub mod workloads;
@@ -25,6 +26,7 @@ pub mod workloads;
 pub use body::Body;
 pub use envelope::Envelope;
 pub use error::{ErrorCode, RpcError};
+pub use node_line::{parse_node_line, LineError};
 
 /// A JSON object: the free-form fields of a body.
 pub type Map = serde_json::Map<String, serde_json::Value>;

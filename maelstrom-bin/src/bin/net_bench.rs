@@ -83,6 +83,7 @@ async fn scenario(nodes: usize, tokens: usize, latency: Duration, secs: f64) -> 
     let env = HostEnv {
         net: net.clone(),
         faults,
+        protocol: maelstrom_harness::protocol::ProtocolLog::new(clock, ids.iter().cloned()),
         log_dir: None,
         log_stderr: false,
         seed: 0,

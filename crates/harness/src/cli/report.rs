@@ -35,6 +35,11 @@ pub fn summary(outcome: &Outcome) {
     if let Some(text) = r["workload"].get("summary").and_then(|s| s.as_str()) {
         println!("{text}");
     }
+    // Last, so it is what the reader sees: a node that broke the protocol.
+    if let Some(text) = crate::protocol::explain(&r["protocol"]) {
+        println!();
+        println!("{text}");
+    }
     println!();
     println!("{}", closing_line(outcome.valid));
 }

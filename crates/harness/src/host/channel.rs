@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 use super::stderr::StderrTail;
 use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost};
 use crate::error::HarnessError;
+use crate::protocol::Kind;
 
 /// A node running as a task on the harness's own runtime.
 pub struct ChannelHost {
@@ -56,17 +57,24 @@ impl ChannelHost {
                 while let Some(msg) = out_rx.recv().await {
                     // What a paused node sends leaves when it resumes.
                     paused.wait_until_running().await;
-                    if let Err(e) = env.net.send(msg.clone()) {
-                        if !stopping.get() {
-                            let _ = env.faults.send(HarnessError::BadOutput {
-                                node: id.clone(),
-                                problem: format!("Node {id} sent a message with an {e}."),
-                                line: msg.to_line(),
-                                context: String::new(),
-                            });
+                    // The same rules as for a process's stdout: a message
+                    // that breaks them is the node's fault, recorded and dropped.
+                    let (kind, problem) = if msg.src != id {
+                        let found = serde_json::to_string(&msg.src).unwrap_or_default();
+                        (
+                            Kind::WrongSrc,
+                            format!("its src is {found}, but node {id} may only send as {id:?}"),
+                        )
+                    } else {
+                        match env.net.send(msg.clone()) {
+                            Ok(()) => continue,
+                            Err(e) => crate::protocol::refused(e),
                         }
-                        return;
-                    }
+                    };
+                    let line = msg.to_line();
+                    let len = line.len() as u64;
+                    env.protocol
+                        .record(&id, kind, &problem, line.as_bytes(), len);
                 }
                 if !stopping.get() {
                     let _ = env.faults.send(HarnessError::NodeCrashed {

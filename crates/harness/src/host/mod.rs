@@ -1,8 +1,10 @@
 //! Node hosts: what stands behind a node id on the network.
 //!
 //! A host pumps envelopes between the [`Net`] and a node, and reports faults
-//! (the node died, printed garbage, addressed an unknown id) on a channel the
-//! run loop watches. The network, clients and services never learn which kind of
+//! (the node died) on a channel the run loop watches. What a node sends that
+//! breaks the protocol (garbage, a wrong `src`, an unknown `dest`) is the node's
+//! fault, not the harness's: the host drops it, records it in the test's
+//! [`ProtocolLog`] and goes on. The network, clients and services never learn which kind of
 //! host a node has. Two kinds exist:
 //!
 //! - [`ProcessHost`]: a child process speaking JSON lines on stdin/stdout;
@@ -10,6 +12,7 @@
 //!   `tokio::sync::mpsc` channels of [`Envelope`]s (built by a [`NodeFactory`]).
 
 mod channel;
+pub mod lines;
 mod process;
 mod stderr;
 
@@ -26,7 +29,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use crate::config::NodeProgram;
 use crate::error::HarnessError;
 use crate::net::Net;
+use crate::protocol::ProtocolLog;
 pub use channel::ChannelHost;
+pub use lines::MAX_LINE_BYTES;
 pub use process::ProcessHost;
 
 /// A boxed future borrowed from its host.
@@ -81,6 +86,8 @@ pub struct HostEnv {
     pub net: Net,
     /// Where hosts report faults; the run loop stops the test on the first.
     pub faults: UnboundedSender<HarnessError>,
+    /// Where hosts record the lines nodes send that break the protocol.
+    pub protocol: ProtocolLog,
     /// Directory for `<id>.log` stderr files, if the test keeps a store.
     pub log_dir: Option<PathBuf>,
     /// Mirror node stderr to the harness's stderr.

@@ -6,15 +6,17 @@ use std::process::Stdio;
 use std::rc::Rc;
 use std::time::Duration;
 
-use maelstrom_proto::Envelope;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
+use maelstrom_proto::parse_node_line;
+use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::lines::{read_frames, Frame, MAX_LINE_BYTES};
 use super::stderr::StderrTail;
 use super::{HostEnv, HostFuture, NodeHost};
 use crate::error::HarnessError;
+use crate::protocol::Kind;
 
 /// A running child process, leader of its own process group.
 ///
@@ -78,21 +80,25 @@ impl ProcessHost {
             let (id, tail, mirror) = (id.to_string(), tail.clone(), env.log_stderr);
             tokio::task::spawn_local(async move {
                 let mut log = tail.open_log();
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                // Read to the end whatever the bytes, so the node never gets
+                // EPIPE on a log line because the harness stopped reading.
+                read_frames(stderr, MAX_LINE_BYTES, |frame| {
+                    let line = match frame {
+                        Frame::Line(l) => String::from_utf8_lossy(l).into_owned(),
+                        Frame::TooLong { head, len } => format!(
+                            "{} [... a line of {len} bytes, cut by the harness]",
+                            String::from_utf8_lossy(head)
+                        ),
+                    };
                     tail.push(&id, &line, &mut log, mirror);
-                }
+                })
+                .await;
                 let _ = stderr_done_tx.send(());
             })
         };
         let stdin_task = tokio::task::spawn_local(pump_stdin(id.to_string(), stdin, env.clone()));
-        let stdout_task = tokio::task::spawn_local(pump_stdout(
-            id.to_string(),
-            stdout,
-            env.clone(),
-            tail.clone(),
-            stopping.clone(),
-        ));
+        let stdout_task =
+            tokio::task::spawn_local(pump_stdout(id.to_string(), stdout, env.clone()));
         let watch_task = tokio::task::spawn_local(watch_exit(WatchExit {
             id: id.to_string(),
             child,
@@ -219,45 +225,38 @@ async fn pump_stdin(id: String, stdin: ChildStdin, env: HostEnv) {
     }
 }
 
-/// Reads the node's stdout: every line must be an envelope to a known id.
-async fn pump_stdout(
-    id: String,
-    stdout: ChildStdout,
-    env: HostEnv,
-    tail: StderrTail,
-    stopping: Rc<Cell<bool>>,
-) {
-    let mut lines = BufReader::new(stdout).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let problem = match Envelope::parse(&line) {
-            Err(e) if serde_json::from_str::<serde_json::Value>(&line).is_err() => format!(
-                "Node {id} printed a line to STDOUT which was not well-formed JSON: {e}. \
-                 Did you mean to encode this line as JSON? Or was this line intended for STDERR? \
-                 See doc/protocol.md."
-            ),
-            Err(e) => format!(
-                "Malformed network message: node {id} sent a message via STDOUT that is not a \
-                 valid envelope {{\"src\": string, \"dest\": string, \"body\": {{\"type\": string, ...}}}}: {e}."
-            ),
-            Ok(msg) => match env.net.send(msg) {
-                Ok(()) => continue,
-                Err(e) => format!("Node {id} sent a message with an {e}."),
-            },
-        };
-        if stopping.get() {
-            return;
-        }
-        // Give the stderr reader a moment to catch up, so the context shows what
-        // the node logged just before this line.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let _ = env.faults.send(HarnessError::BadOutput {
-            node: id.clone(),
-            problem,
-            line,
-            context: tail.context(),
-        });
-        return;
-    }
+/// Reads the node's stdout to its end. Every line must be a message the node may
+/// send; any other line is the node's protocol violation: recorded and dropped,
+/// and reading goes on.
+async fn pump_stdout(id: String, stdout: ChildStdout, env: HostEnv) {
+    read_frames(stdout, MAX_LINE_BYTES, |frame| match frame {
+        Frame::Line(bytes) => take_line(&id, bytes, &env),
+        Frame::TooLong { head, len } => env.protocol.record(
+            &id,
+            Kind::LineTooLong,
+            &format!("it is {len} bytes long, over the harness's limit of {MAX_LINE_BYTES} bytes"),
+            head,
+            len,
+        ),
+    })
+    .await;
+}
+
+/// Sends one stdout line of node `id` into the network, or records why not.
+fn take_line(id: &str, bytes: &[u8], env: &HostEnv) {
+    let len = bytes.len() as u64;
+    let Ok(line) = std::str::from_utf8(bytes) else {
+        let problem = "it is not valid UTF-8 (so not JSON either)";
+        return env.protocol.record(id, Kind::NotUtf8, problem, bytes, len);
+    };
+    let (kind, problem) = match parse_node_line(line, id, |d| env.protocol.is_node(d)) {
+        Ok(msg) => match env.net.send(msg) {
+            Ok(()) => return,
+            Err(e) => crate::protocol::refused(e),
+        },
+        Err(e) => (Kind::from(&e), e.to_string()),
+    };
+    env.protocol.record(id, kind, &problem, bytes, len);
 }
 
 struct WatchExit {

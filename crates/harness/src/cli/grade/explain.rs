@@ -33,6 +33,17 @@ pub fn explain(results: &Value) -> Vec<String> {
             unknown.join(", ")
         ));
     }
+    // A node that broke the protocol: its first offending line, in words.
+    let protocol = &results["protocol"];
+    if let (Some(n), Some(first)) = (count(protocol, "count"), protocol["first"].get(0)) {
+        out.push(format!(
+            "{n} line{} on STDOUT broke the protocol; the first, from {}: {} (because {})",
+            plural(n),
+            first["node"].as_str().unwrap_or("?"),
+            first["line"].as_str().unwrap_or("?"),
+            first["problem"].as_str().unwrap_or("?")
+        ));
+    }
     let w = &results["workload"];
     if let Some(n) = count(w, "lost-count") {
         out.push(format!(
@@ -231,6 +242,19 @@ mod tests {
             Some("the first operation that failed: echo \"hi\" (process 0) got not-supported: no echo")
         );
         assert_eq!(first_error(""), None);
+    }
+
+    #[test]
+    fn protocol_violations_name_the_first_line() {
+        let r = json!({"valid": false, "protocol": {"valid": false, "count": 3,
+            "first": [{"node": "n1", "line": "{\"src\": null}", "problem": "its src is null"}]}});
+        let text = explain(&r).join("\n");
+        assert!(text.contains("invalid: protocol"), "{text}");
+        assert!(
+            text.contains("3 lines on STDOUT broke the protocol; the first, from n1"),
+            "{text}"
+        );
+        assert!(text.contains("(because its src is null)"), "{text}");
     }
 
     #[test]
