@@ -185,9 +185,11 @@ main(handle)
 }
 
 #[test]
+/// A node may relay a client's request to another node (upstream's demos
+/// forward to a leader that way), but never speak as a client to anyone else.
 fn a_spoofed_src_as_another_node_or_a_client_is_not_delivered() {
     let dir = tempfile::tempdir().unwrap();
-    let bad = r#"(json.dumps({"src": "n1" if node_id == "n0" else "n0", "dest": node_id, "body": {"type": "spoof"}}) + "\n" + json.dumps({"src": "c1", "dest": node_id, "body": {"type": "spoof"}})).encode()"#;
+    let bad = r#"(json.dumps({"src": "n1" if node_id == "n0" else "n0", "dest": node_id, "body": {"type": "spoof"}}) + "\n" + json.dumps({"src": "c1", "dest": "lin-kv", "body": {"type": "read", "key": "spoof", "msg_id": 1}})).encode()"#;
     let run = run_echo(dir.path(), &echo_printing(bad));
     assert_violation(&run, "wrong-src", "may only send as");
     let lines: Vec<&str> = run.results["protocol"]["first"]

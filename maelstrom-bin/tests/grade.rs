@@ -114,7 +114,6 @@ fn replay_as_printed(text: &str) {
         std::fs::read(replayed).unwrap() == original,
         "the replay's history differs from the graded run's"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The first file named `name` under `dir` (depth first, sorted).
@@ -157,5 +156,4 @@ fn sim_mode_refuses_a_binary_without_the_library() {
     );
     assert_eq!(out.status.code(), Some(254), "{text}");
     assert!(text.contains("not built with maelstrom-node"), "{text}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -83,8 +83,14 @@ fn an_in_memory_log_is_valid() {
     // Upstream's lag report: the worst poll, its process and key, in seconds.
     let worst = &results["workload"]["worst-realtime-lag"];
     assert!(worst["lag"].as_f64().unwrap() >= 0.0, "{pretty}");
-    assert!(worst["key"].is_string() && worst["process"].is_i64(), "{pretty}");
-    assert!(results["workload"]["info-txn-causes"].is_array(), "{pretty}");
+    assert!(
+        worst["key"].is_string() && worst["process"].is_i64(),
+        "{pretty}"
+    );
+    assert!(
+        results["workload"]["info-txn-causes"].is_array(),
+        "{pretty}"
+    );
     for f in ["send", "poll"] {
         assert!(
             results["stats"]["by-f"][f]["ok-count"].as_u64().unwrap() > 10,

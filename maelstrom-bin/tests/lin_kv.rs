@@ -216,10 +216,10 @@ fn a_map_per_node_is_caught() {
 /// summary says why in words (error 20, and that upstream would accept it).
 #[test]
 fn null_reads_of_written_keys_are_caught_and_explained() {
-    let mut cfg = lin_kv_config("null-reads", FORGETFUL_NULLS);
+    let (dir, mut cfg) = lin_kv_config("null-reads", FORGETFUL_NULLS);
     cfg.nodes = TestConfig::node_ids(1);
     cfg.concurrency = 2;
-    let (valid, results) = run(cfg);
+    let (valid, results) = run((dir, cfg));
     assert_caught(valid, &results);
     let w = &results["workload"];
     let key = w["failures"][0].as_str().unwrap();

@@ -30,7 +30,6 @@ fn grade(bin: &Path, name: &str) -> (Output, String) {
         .output()
         .expect("maelstrom runs");
     let t = text(&out);
-    let _ = std::fs::remove_dir_all(&dir);
     (out, t)
 }
 
@@ -68,7 +67,6 @@ fn run_level(bin: &Path, level: &str, seed: u64, name: &str, extra: &[&str]) -> 
         .output()
         .expect("maelstrom runs");
     let t = text(&out);
-    let _ = std::fs::remove_dir_all(&dir);
     (out, t)
 }
 

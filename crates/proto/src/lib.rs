@@ -26,7 +26,7 @@ pub mod workloads;
 pub use body::Body;
 pub use envelope::Envelope;
 pub use error::{ErrorCode, RpcError};
-pub use node_line::{parse_node_line, LineError};
+pub use node_line::{is_client_id, parse_node_line, LineError};
 
 /// A JSON object: the free-form fields of a body.
 pub type Map = serde_json::Map<String, serde_json::Value>;

@@ -4,7 +4,8 @@
 //! (no other top-level keys), `src` and `dest` strings, `id` an integer if present
 //! (the harness overwrites it). On top of that a harness can check what upstream
 //! does not: that `src` is the node's own id, so a node cannot speak as another
-//! node or as a client. Bodies sent to another node may be any JSON object
+//! node, nor as a client except to relay that client's request to another node
+//! (the leader-forwarding pattern of upstream's demos). Bodies sent to another node may be any JSON object
 //! (kept verbatim); bodies sent to a client or a service must be [`Body`]s
 //! (a string `type`, integer ids), which the recipient then checks further.
 
@@ -43,6 +44,12 @@ impl LineError {
     }
 }
 
+/// True for a client's id as the harness names clients: `c` and a number.
+pub fn is_client_id(id: &str) -> bool {
+    id.strip_prefix('c')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Parses a stdout line of node `own_id`. `is_node(dest)` says whether the
 /// destination is a test node (whose bodies may be any object); the harness
 /// checks separately that the destination exists. The returned envelope has no
@@ -67,9 +74,14 @@ pub fn parse_node_line(
             "unknown top-level key {key:?} (allowed: src, dest, body and an integer id)"
         )));
     }
+    let dest_is_node = matches!(map.get("dest"), Some(Value::String(d)) if is_node(d));
     let src = match map.remove("src") {
         None => return Err(bad("it has no src".into())),
         Some(Value::String(s)) if s == own_id => s,
+        // Relaying a client's request to another node unchanged, so that
+        // node can answer the client itself, is how upstream's own demo
+        // nodes forward to a leader; upstream accepts it, and so do we.
+        Some(Value::String(s)) if dest_is_node && is_client_id(&s) => s,
         Some(other) => {
             return Err(LineError::WrongSrc {
                 found: other.to_string(),
@@ -176,6 +188,24 @@ mod tests {
         for (line, kind) in cases {
             assert_eq!(parse(line).unwrap_err().kind(), kind, "{line}");
         }
+    }
+
+    #[test]
+    fn a_client_request_may_be_relayed_to_another_node_only() {
+        let is_node = |d: &str| d.starts_with('n');
+        let relay = r#"{"src":"c4","dest":"n2","body":{"type":"write","msg_id":3}}"#;
+        assert_eq!(parse_node_line(relay, "n1", is_node).unwrap().src, "c4");
+        let to_service = r#"{"src":"c4","dest":"lin-kv","body":{"type":"read","msg_id":3}}"#;
+        assert!(matches!(
+            parse_node_line(to_service, "n1", is_node),
+            Err(LineError::WrongSrc { .. })
+        ));
+        let as_node = r#"{"src":"n3","dest":"n2","body":{"type":"x"}}"#;
+        assert!(matches!(
+            parse_node_line(as_node, "n1", is_node),
+            Err(LineError::WrongSrc { .. })
+        ));
+        assert!(is_client_id("c12") && !is_client_id("c") && !is_client_id("cx1"));
     }
 
     #[test]

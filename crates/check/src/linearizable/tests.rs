@@ -208,6 +208,7 @@ fn lookahead_ignores_an_unreachable_op_that_never_returned() {
         op(SlotOp::Take(5), 1, Some(3)),
     ]);
     assert_eq!(check_partitions(vec![bad], &opts).valid, Validity::Invalid);
+}
 
 #[test]
 fn null_read_of_a_written_key_is_explained_in_words() {

@@ -59,7 +59,10 @@ impl ChannelHost {
                     paused.wait_until_running().await;
                     // The same rules as for a process's stdout: a message
                     // that breaks them is the node's fault, recorded and dropped.
-                    let (kind, problem) = if msg.src != id {
+                    let relay = msg.src != id
+                        && maelstrom_proto::is_client_id(&msg.src)
+                        && env.protocol.is_node(&msg.dest);
+                    let (kind, problem) = if msg.src != id && !relay {
                         let found = serde_json::to_string(&msg.src).unwrap_or_default();
                         (
                             Kind::WrongSrc,
