@@ -43,7 +43,11 @@ fn workspace() -> PathBuf {
 
 fn exercises() -> Vec<Exercise> {
     let all = load_exercises(&workspace().join("exercises")).expect("every grade.toml parses");
-    assert!(all.len() >= 7, "expected the seven exercises, found {}", all.len());
+    assert!(
+        all.len() >= 7,
+        "expected the seven exercises, found {}",
+        all.len()
+    );
     all
 }
 
@@ -63,7 +67,12 @@ fn stages_default_seeds() -> u64 {
         .1;
     let after = body
         .split_once(".unwrap_or(")
-        .unwrap_or_else(|| panic!("{}: example_main has no .unwrap_or(N) default", path.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: example_main has no .unwrap_or(N) default",
+                path.display()
+            )
+        })
         .1;
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits
@@ -198,7 +207,10 @@ fn check_readme(readme: &str, cfg: &GradeConfig, stage_seeds: u64) -> Vec<String
     let commands = code_commands(readme);
     let has_command = |c: &str| commands.iter().any(|x| x == c);
 
-    let build = format!("cargo build --release -p maelstrom -p {}", cfg.starter_package);
+    let build = format!(
+        "cargo build --release -p maelstrom -p {}",
+        cfg.starter_package
+    );
     if !has_command(&build) {
         problems.push(format!("no code block runs `{build}`"));
     }
@@ -368,7 +380,10 @@ fn every_readme_agrees_with_its_grade_toml() {
             report.push_str(&format!("{}/README.md: {p}\n", ex.dir.display()));
         }
     }
-    assert!(report.is_empty(), "READMEs drifted from grade.toml:\n{report}");
+    assert!(
+        report.is_empty(),
+        "READMEs drifted from grade.toml:\n{report}"
+    );
 }
 
 #[test]
@@ -384,7 +399,8 @@ fn no_readme_cites_an_issue_number() {
     }
     let mut report = String::new();
     for doc in docs {
-        let text = std::fs::read_to_string(&doc).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        let text =
+            std::fs::read_to_string(&doc).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
         for hit in issue_numbers(&text) {
             report.push_str(&format!("{}: {hit:?}\n", doc.display()));
         }
@@ -414,22 +430,36 @@ fn problems_after(name: &str, edit: impl Fn(&str) -> String) -> Vec<String> {
 #[test]
 fn a_changed_flag_is_caught() {
     let p = problems_after("echo", |r| {
-        r.replace("--node-count 1 --time-limit 10", "--node-count 1 --time-limit 11")
+        r.replace(
+            "--node-count 1 --time-limit 10",
+            "--node-count 1 --time-limit 11",
+        )
     });
-    assert!(p.iter().any(|p| p.contains("level `a`: no code block")), "{p:?}");
+    assert!(
+        p.iter().any(|p| p.contains("level `a`: no code block")),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn an_extra_flag_is_caught() {
     let p = problems_after("unique-ids", |r| {
-        r.replace("--nemesis partition\n", "--nemesis partition --latency 10\n")
+        r.replace(
+            "--nemesis partition\n",
+            "--nemesis partition --latency 10\n",
+        )
     });
-    assert!(p.iter().any(|p| p.contains("level `a`: no code block")), "{p:?}");
+    assert!(
+        p.iter().any(|p| p.contains("level `a`: no code block")),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn wrong_seeds_are_caught() {
-    let p = problems_after("broadcast", |r| r.replace("seeds = [1, 2, 3]", "seeds = [1, 2]"));
+    let p = problems_after("broadcast", |r| {
+        r.replace("seeds = [1, 2, 3]", "seeds = [1, 2]")
+    });
     assert!(p.iter().any(|p| p.contains("seeds")), "{p:?}");
 }
 
@@ -455,7 +485,10 @@ fn a_missing_level_is_caught() {
 #[test]
 fn a_changed_threshold_is_caught() {
     let p = problems_after("broadcast", |r| {
-        r.replace("`net.servers.msgs-per-op` below 20", "`net.servers.msgs-per-op` below 25")
+        r.replace(
+            "`net.servers.msgs-per-op` below 20",
+            "`net.servers.msgs-per-op` below 25",
+        )
     });
     assert!(p.iter().any(|p| p.contains("level `e`")), "{p:?}");
 }
@@ -464,7 +497,10 @@ fn a_changed_threshold_is_caught() {
 fn a_wrong_stage_default_is_caught() {
     let n = stages_default_seeds();
     let p = problems_after("raft-kv", |r| {
-        r.replace(&format!("passed with {n} seeds"), &format!("passed with {} seeds", n + 50))
+        r.replace(
+            &format!("passed with {n} seeds"),
+            &format!("passed with {} seeds", n + 50),
+        )
     });
     assert!(p.iter().any(|p| p.contains("stages example")), "{p:?}");
 }
