@@ -74,6 +74,13 @@ fn stages_default_seeds() -> u64 {
             )
         })
         .1;
+    // The README quotes the line the example prints when a stage passes.
+    assert!(
+        body.contains("passed with {seeds} seeds"),
+        "{}: example_main no longer prints `passed with {{seeds}} seeds`, which the \
+         Raft README quotes",
+        path.display()
+    );
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     digits
         .parse()
