@@ -38,7 +38,7 @@ pub struct Host {
     pub inbox: Receiver<Inbound>,
     /// Outbound messages, each one whole.
     pub outbox: UnboundedSender<Envelope>,
-    /// Seed of the node's rng (mixed with the node id after `init`).
+    /// Seed of the node's rng (mixed with the node id and boot count after `init`).
     pub seed: u64,
     /// Where durable state lives.
     pub storage: StorageBackend,

@@ -35,6 +35,8 @@ impl ProcessHost {
         env: HostEnv,
     ) -> Result<Self, HarnessError> {
         let mut command = Command::new(bin);
+        let seed = crate::rng::node_seed(env.seed, id);
+        command.env("MAELSTROM_SEED", seed.to_string());
         if let Some(dir) = &env.storage_dir {
             command.env("MAELSTROM_STORAGE_DIR", dir);
         }
