@@ -12,7 +12,10 @@ use tokio::sync::mpsc::{self, Receiver, Sender, UnboundedReceiver, UnboundedSend
 
 use crate::StorageBackend;
 
+mod lines;
 pub mod stdio;
+
+pub use lines::MAX_LINE;
 
 /// Capacity of a host's inbox.
 pub const INBOX_CAPACITY: usize = 1024;
