@@ -1,7 +1,8 @@
-//! A library node run as a process draws from `MAELSTROM_SEED` (set by the
+//! A library node run as a process. It draws from `MAELSTROM_SEED` (set by the
 //! harness from `--seed` and the node id) and its boot count: the same seed
 //! gives the same draws, another seed or another life of the node other ones,
-//! and the same draws as the node gets in simulation.
+//! and the same draws as the node gets in simulation. And an input line over
+//! the length limit is skipped with one log line while the node keeps serving.
 //!
 //! This test binary is its own node: started with `DRAWS_NODE` set, `main` runs
 //! the node instead of the tests (hence `harness = false`: libtest would write
@@ -53,8 +54,9 @@ fn main() {
     }
     // The harness below starts this binary as its nodes; they inherit this.
     std::env::set_var(NODE_ENV, "1");
-    let tests: [(&str, fn()); 3] = [
+    let tests: [(&str, fn()); 4] = [
         ("seeded_process_draws_replay", seeded_process_draws_replay),
+        ("an_over_long_line_is_skipped", an_over_long_line_is_skipped),
         (
             "each_life_of_a_process_draws_anew",
             each_life_of_a_process_draws_anew,
@@ -107,6 +109,45 @@ fn draws_line(log: &str) -> String {
     log.lines()
         .find_map(|l| l.find("draws: ").map(|i| l[i..].to_string()))
         .unwrap_or_else(|| panic!("no draws in the log:\n{log}"))
+}
+
+/// A line just over the limit between `init` and an echo: the echo is answered,
+/// and stderr says once what was skipped.
+fn an_over_long_line_is_skipped() {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the node");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let init = json!({"src": "c0", "dest": "n1",
+            "body": {"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1"]}});
+        let echo = json!({"src": "c0", "dest": "n1",
+            "body": {"type": "echo", "msg_id": 2, "echo": "after"}});
+        let mut long =
+            br#"{"src": "c0", "dest": "n1", "body": {"type": "echo", "echo": ""#.to_vec();
+        long.resize(maelstrom_node::host::MAX_LINE + 1, b'x');
+        writeln!(stdin, "{init}")?;
+        stdin.write_all(&long)?;
+        writeln!(stdin, "\"}}}}")?;
+        writeln!(stdin, "{echo}")
+    });
+    let out = child.wait_with_output().expect("the node ran");
+    writer.join().expect("writer").expect("stdin written");
+    assert!(out.status.success(), "node failed: {out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.contains("init_ok") && stdout.contains("\"echo\":\"after\""));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let skipped: Vec<&str> = stderr.lines().filter(|l| l.contains("16 MiB")).collect();
+    assert_eq!(skipped.len(), 1, "{stderr}");
+    assert!(
+        skipped[0].len() < 400,
+        "the log line is short: {}",
+        skipped[0]
+    );
 }
 
 fn seeded_process_draws_replay() {
