@@ -221,7 +221,9 @@ mod tests {
     /// JSON to invalid UTF-8), some longer than the limit, maybe no final newline.
     fn input() -> impl Strategy<Value = (Vec<u8>, Vec<usize>, usize)> {
         let byte = prop_oneof![
-            4 => any::<u8>().prop_filter("not a newline", |b| *b != b'\n'),
+            // Any byte but a newline (mapped, not filtered: a million cases would
+            // exhaust proptest's budget of rejections).
+            4 => any::<u8>().prop_map(|b| if b == b'\n' { 0 } else { b }),
             1 => Just(b'\r'),
             1 => Just(b'{'),
         ];
