@@ -4,10 +4,13 @@
 //! (the host is killed: an in-process node's tasks stop, a process's whole
 //! group gets SIGKILL) and restart (a fresh host, sent `init` again), keeping
 //! only what they saved in the node library's durable storage; and pause (a
-//! process's group gets SIGSTOP; an in-process node stops taking and sending
-//! messages) and resume. Each fault runs as upstream's partition nemesis does:
-//! start, stop, start, ... at staggered intervals, on its own seeded rng
-//! stream; everything recovers before the final phase.
+//! process's group gets SIGSTOP; an in-process node is frozen whole: none of
+//! its handlers, timers or tasks runs and it takes in no message) and resume
+//! (SIGCONT; the in-process node runs again, timers that expired meanwhile
+//! fire at once, and its clock shows the time it lost). Each fault runs as
+//! upstream's partition nemesis does: start, stop, start, ... at staggered
+//! intervals, on its own seeded rng stream; everything recovers before the
+//! final phase.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

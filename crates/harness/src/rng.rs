@@ -18,6 +18,14 @@ pub fn stream(seed: u64, component: &str) -> StdRng {
     StdRng::seed_from_u64(seed ^ h)
 }
 
+/// The seed of node `id`'s own random stream in a test seeded with `seed`: what
+/// an in-process node is handed and what a node process finds in
+/// `MAELSTROM_SEED`, so one node draws the same numbers in either mode.
+pub fn node_seed(seed: u64, id: &str) -> u64 {
+    use rand::Rng;
+    stream(seed, &format!("node {id}")).random()
+}
+
 /// A fresh random seed, for runs that did not ask for one.
 pub fn random_seed() -> u64 {
     rand::random()

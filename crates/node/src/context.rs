@@ -55,9 +55,7 @@ pub(crate) struct ContextParts {
 
 impl Context {
     pub(crate) fn new(parts: ContextParts) -> Self {
-        // Each node gets its own stream from the host's seed, so nodes sharing one
-        // seed (as in a simulation) still make different choices.
-        let seed = parts.seed ^ fnv1a(parts.node_id.as_bytes());
+        let seed = rng_seed(parts.seed, &parts.node_id, parts.boot);
         Context {
             inner: Rc::new(Inner {
                 node_id: parts.node_id,
@@ -102,6 +100,12 @@ impl Context {
     }
 
     /// The node's seeded random number generator. Don't hold it across an `.await`.
+    ///
+    /// Its seed is the host's (in simulation, derived from the test's `--seed`; as
+    /// a process, `MAELSTROM_SEED`, which `maelstrom test` sets from `--seed`, or a
+    /// fresh random seed if the variable is unset) mixed with the node id and the
+    /// node's boot count: each life of a node after a crash draws a new stream,
+    /// and the same test seed gives the same draws.
     pub fn rng(&self) -> RefMut<'_, StdRng> {
         self.inner.rng.borrow_mut()
     }
@@ -317,8 +321,18 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
+/// The seed of a node's rng: the host's seed mixed with the node id, so nodes
+/// handed one seed still make different choices, and with the boot count, so a
+/// restarted node does not replay the draws of its previous life (as a process
+/// seeded from outside would, were it not for this).
+pub(crate) fn rng_seed(host_seed: u64, node_id: &str, boot: u64) -> u64 {
+    let mut bytes = node_id.as_bytes().to_vec();
+    bytes.extend_from_slice(&boot.to_le_bytes());
+    host_seed ^ fnv1a(&bytes)
+}
+
 /// FNV-1a: a stable hash (unlike std's, which is randomised per process).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -12,7 +12,10 @@ use tokio::sync::mpsc::{self, Receiver, Sender, UnboundedReceiver, UnboundedSend
 
 use crate::StorageBackend;
 
+mod lines;
 pub mod stdio;
+
+pub use lines::MAX_LINE;
 
 /// Capacity of a host's inbox.
 pub const INBOX_CAPACITY: usize = 1024;
@@ -38,7 +41,7 @@ pub struct Host {
     pub inbox: Receiver<Inbound>,
     /// Outbound messages, each one whole.
     pub outbox: UnboundedSender<Envelope>,
-    /// Seed of the node's rng (mixed with the node id after `init`).
+    /// Seed of the node's rng (mixed with the node id and boot count after `init`).
     pub seed: u64,
     /// Where durable state lives.
     pub storage: StorageBackend,

@@ -33,9 +33,11 @@
 //! }
 //! ```
 //!
-//! Every node runs on the harness's thread, its rng seeded from the test's seed,
-//! its clock the harness's paused tokio clock, its durable storage kept by the
-//! harness across crashes and restarts.
+//! Every node runs on the harness's thread, its rng seeded from the test's seed
+//! (and its boot count, so a restarted node draws anew), its clock the harness's
+//! paused tokio clock, its durable storage kept by the harness across crashes
+//! and restarts. A paused node is frozen whole, as a stopped process is: none of
+//! its tasks runs until it resumes, and then its clock has jumped.
 
 use std::marker::PhantomData;
 use std::rc::Rc;

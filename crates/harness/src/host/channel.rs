@@ -1,10 +1,13 @@
 //! An in-process node reached over `mpsc` channels of envelopes.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, LocalSet};
 
 use super::stderr::StderrTail;
 use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost};
@@ -25,16 +28,29 @@ impl ChannelHost {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel();
         let log = node_log(id, &env);
-        let node = factory.start(NodeChannels {
-            id: id.to_string(),
-            inbox: in_rx,
-            outbox: out_tx,
-            seed: env.seed,
-            storage: env.durable_store(id),
-            log,
+        let paused = Rc::new(Pause::default());
+        // The node runs on a LocalSet of its own, driven by one task of ours
+        // that stops polling it while the node is paused: every task the node
+        // spawned (handlers, timers) lives there, so a pause freezes them all,
+        // as SIGSTOP freezes a process. Timers that expire meanwhile fire on
+        // resume, and the node's clock shows the time that went by.
+        let node_set = LocalSet::new();
+        let node = {
+            let _inside = node_set.enter();
+            factory.start(NodeChannels {
+                id: id.to_string(),
+                inbox: in_rx,
+                outbox: out_tx,
+                seed: crate::rng::node_seed(env.seed, id),
+                storage: env.durable_store(id),
+                log,
+            })
+        };
+        let driver = tokio::task::spawn_local(Frozen {
+            inner: node_set,
+            pause: paused.clone(),
         });
         let stopping = Rc::new(Cell::new(false));
-        let paused = Rc::new(Pause::default());
         let deliver = {
             let (id, net, paused) = (id.to_string(), env.net.clone(), paused.clone());
             tokio::task::spawn_local(async move {
@@ -92,7 +108,8 @@ impl ChannelHost {
             id: id.to_string(),
             stopping,
             paused,
-            tasks: vec![node, deliver, collect],
+            // Aborting the driver drops the node's LocalSet and every task on it.
+            tasks: vec![node, driver, deliver, collect],
         }
     }
 }
@@ -125,6 +142,8 @@ impl NodeHost for ChannelHost {
 struct Pause {
     paused: Cell<bool>,
     resumed: tokio::sync::Notify,
+    /// The driver of the node's LocalSet, parked while the node is paused.
+    frozen: RefCell<Option<Waker>>,
 }
 
 impl Pause {
@@ -132,6 +151,9 @@ impl Pause {
         self.paused.set(paused);
         if !paused {
             self.resumed.notify_waiters();
+            if let Some(waker) = self.frozen.borrow_mut().take() {
+                waker.wake();
+            }
         }
     }
 
@@ -139,6 +161,27 @@ impl Pause {
         while self.paused.get() {
             self.resumed.notified().await;
         }
+    }
+}
+
+/// A node's LocalSet, run only while the node is not paused. It ends when
+/// every task of the node has.
+struct Frozen {
+    inner: LocalSet,
+    pause: Rc<Pause>,
+}
+
+impl Future for Frozen {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.pause.paused.get() {
+            // Wakes from the node's timers and channels still reach this task
+            // while it is paused; they find it paused again and change nothing.
+            *self.pause.frozen.borrow_mut() = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.inner).poll(cx)
     }
 }
 
@@ -162,7 +205,7 @@ fn node_log(id: &str, env: &HostEnv) -> Rc<dyn Fn(&str)> {
             .open(p)
             .ok()
     });
-    let file = std::cell::RefCell::new(file);
+    let file = RefCell::new(file);
     let (id, mirror) = (id.to_string(), env.log_stderr);
     Rc::new(move |line: &str| tail.push(&id, line, &mut file.borrow_mut(), mirror))
 }

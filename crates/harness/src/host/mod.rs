@@ -44,8 +44,10 @@ pub trait NodeHost {
     /// Stops the node for good and waits until it is gone. Faults it raises
     /// while stopping are not reported.
     fn kill(&mut self) -> HostFuture<'_>;
-    /// Freezes the node: it neither receives nor sends until [`NodeHost::resume`]
-    /// (a process is stopped with SIGSTOP; messages wait in the network).
+    /// Freezes the node: it neither receives nor sends nor runs at all until
+    /// [`NodeHost::resume`] (a process is stopped with SIGSTOP; an in-process
+    /// node's tasks are no longer polled; messages wait in the network). On
+    /// resume its clock has jumped by the time it spent paused.
     fn pause(&mut self);
     /// Undoes [`NodeHost::pause`].
     fn resume(&mut self);
@@ -60,7 +62,8 @@ pub struct NodeChannels {
     pub inbox: UnboundedReceiver<Envelope>,
     /// Messages the node sends.
     pub outbox: UnboundedSender<Envelope>,
-    /// The test's seed; the node derives its own rng stream from it.
+    /// The node's own seed, derived from the test's seed and the node id
+    /// ([`crate::rng::node_seed`]): what a node process gets in `MAELSTROM_SEED`.
     pub seed: u64,
     /// The node's durable storage: the same map across restarts of the node.
     pub storage: DurableStore,
@@ -92,7 +95,7 @@ pub struct HostEnv {
     pub log_dir: Option<PathBuf>,
     /// Mirror node stderr to the harness's stderr.
     pub log_stderr: bool,
-    /// The test's seed, handed to in-process nodes.
+    /// The test's seed, from which each node's own seed is derived.
     pub seed: u64,
     /// Durable storage of in-process nodes by id, kept across their restarts.
     pub storage: Rc<RefCell<BTreeMap<String, DurableStore>>>,

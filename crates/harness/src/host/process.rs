@@ -40,6 +40,8 @@ impl ProcessHost {
         env: HostEnv,
     ) -> Result<Self, HarnessError> {
         let mut command = Command::new(bin);
+        let seed = crate::rng::node_seed(env.seed, id);
+        command.env("MAELSTROM_SEED", seed.to_string());
         if let Some(dir) = &env.storage_dir {
             // Absolute: the node runs in another directory than the harness,
             // and a relative store (`--store store`, the default) would put its

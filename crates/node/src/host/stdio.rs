@@ -6,6 +6,10 @@
 //! cross-thread free per message, which on a small machine takes more time than the
 //! JSON work itself.
 //!
+//! Lines are split in linear time, and a line longer than [`MAX_LINE`] is
+//! skipped (one line on stderr says so) instead of being buffered: a runaway
+//! writer cannot make the node run out of memory or time.
+//!
 //! The writer writes whole lines only. It gathers what the node produced while it
 //! was busy and writes it in one go, and writes as soon as the node has nothing
 //! more to say, so no reply waits in a buffer while the node is idle.
@@ -18,6 +22,7 @@ use maelstrom_proto::Envelope;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle as TaskHandle;
 
+use super::lines::{LineSplitter, Piece, MAX_LINE};
 use super::{Host, Inbound};
 use crate::StorageBackend;
 
@@ -83,6 +88,9 @@ impl StdioHost {
     }
 }
 
+/// `MAELSTROM_SEED` (set by `maelstrom test` from `--seed` and the node id), or,
+/// when it is unset or not a number, a fresh random seed: a node started by hand
+/// or by another harness draws differently on every run.
 fn seed_from_env() -> u64 {
     std::env::var("MAELSTROM_SEED")
         .ok()
@@ -113,22 +121,32 @@ fn read_stdin(tx: mpsc::Sender<Vec<u8>>) {
 
 /// Splits chunks of stdin into lines and parses each into an [`Inbound`].
 async fn split_lines(mut chunks: mpsc::Receiver<Vec<u8>>, inbox: mpsc::Sender<Inbound>) {
-    let mut pending: Vec<u8> = Vec::new();
+    let mut lines = LineSplitter::new(MAX_LINE);
     while let Some(chunk) = chunks.recv().await {
-        pending.extend_from_slice(&chunk);
-        let Some(last_newline) = pending.iter().rposition(|&b| b == b'\n') else {
-            continue;
-        };
-        for line in pending[..last_newline].split(|&b| b == b'\n') {
-            if inbox.send(parse_line(line)).await.is_err() {
+        lines.push(&chunk);
+        while let Some(piece) = lines.next_piece() {
+            if inbox.send(parse_piece(piece)).await.is_err() {
                 return;
             }
         }
-        pending.drain(..=last_newline);
     }
     // A last line without a newline still counts.
-    if !pending.is_empty() {
-        let _ = inbox.send(parse_line(&pending)).await;
+    if let Some(piece) = lines.finish() {
+        let _ = inbox.send(parse_piece(piece)).await;
+    }
+}
+
+fn parse_piece(piece: Piece<'_>) -> Inbound {
+    match piece {
+        Piece::Line(line) => parse_line(line),
+        // Logged by the node as one malformed line, with its first bytes only.
+        Piece::TooLong(preview) => Inbound::Malformed {
+            line: format!("{}...", String::from_utf8_lossy(&preview)),
+            error: format!(
+                "line longer than {} MiB, skipped up to its newline",
+                MAX_LINE >> 20
+            ),
+        },
     }
 }
 
