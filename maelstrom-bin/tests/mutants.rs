@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{scratch, workspace, workspace_binary};
-use maelstrom_harness::cli::grade::config::GradeConfig;
+use maelstrom::cli::grade::config::GradeConfig;
 
 fn text(out: &Output) -> String {
     format!(

@@ -31,7 +31,7 @@
 
 use std::path::{Path, PathBuf};
 
-use maelstrom_harness::cli::grade::config::{load_exercises, Exercise, GradeConfig, Level};
+use maelstrom::cli::grade::config::{load_exercises, Exercise, GradeConfig, Level};
 use serde_json::Value;
 
 fn workspace() -> PathBuf {

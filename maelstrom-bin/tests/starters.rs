@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use maelstrom_harness::cli::grade::config::load_exercises;
+use maelstrom::cli::grade::config::load_exercises;
 
 #[test]
 fn every_starter_fails_level_one_saying_why() {

@@ -2,7 +2,7 @@
 
 use crate::history::{Op, OpType};
 use crate::verdict::Validity;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Functions whose lack of ok completions does not invalidate `stats`.
@@ -83,7 +83,7 @@ pub fn stats(history: &[Op]) -> StatsResult {
 }
 
 /// The `--availability` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub enum Availability {
     /// No requirement: always valid.
     #[default]

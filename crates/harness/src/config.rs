@@ -4,11 +4,13 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::host::NodeFactory;
 pub use maelstrom_check::stats::Availability;
 
 /// How inter-node latency is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum LatencyDist {
     /// Always the mean.
     #[default]
@@ -34,7 +36,7 @@ impl std::str::FromStr for LatencyDist {
 }
 
 /// The broadcast workload's topology.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Topology {
     /// A square grid, neighbours below, above, right, left.
     #[default]
@@ -91,6 +93,17 @@ pub enum NodeProgram {
     InProcess(Rc<dyn NodeFactory>),
 }
 
+impl Default for NodeProgram {
+    /// No program yet: a configuration handed to a node binary gets its
+    /// nodes there.
+    fn default() -> Self {
+        NodeProgram::Process {
+            bin: PathBuf::new(),
+            args: Vec::new(),
+        }
+    }
+}
+
 impl std::fmt::Debug for NodeProgram {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -101,11 +114,15 @@ impl std::fmt::Debug for NodeProgram {
 }
 
 /// Everything a test needs. [`TestConfig::new`] gives upstream's defaults.
-#[derive(Debug, Clone)]
+///
+/// It serialises (all but `program`, which cannot cross a process boundary)
+/// so the CLI can hand a parsed test to a node binary for simulation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestConfig {
     /// The workload name, e.g. `"echo"`.
     pub workload: String,
     /// What runs as each node.
+    #[serde(skip)]
     pub program: NodeProgram,
     /// Node ids, in order.
     pub nodes: Vec<String>,

@@ -14,12 +14,12 @@
 //! Everything runs on one thread with tokio time only, and every random choice
 //! comes from [`TestConfig::seed`], so a paused runtime replays a test exactly.
 
-pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod handoff;
 pub mod history;
 pub mod host;
 pub mod lamport;

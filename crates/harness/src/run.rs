@@ -27,7 +27,7 @@ use crate::workload::{self, Workload};
 use crate::{nemesis, progress, rng, services};
 
 /// The result of a test that ran to its analysis.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     /// The merged verdict.
     pub valid: Validity,

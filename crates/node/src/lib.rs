@@ -70,6 +70,7 @@ mod dispatch;
 pub mod host;
 mod kv;
 mod node;
+#[cfg(feature = "sim")]
 pub mod sim;
 mod storage;
 mod tasks;
@@ -86,8 +87,10 @@ pub use storage::{Storage, StorageBackend};
 ///
 /// Returns when stdin closes and the handlers in flight have finished (or after a
 /// grace period). This is what a node binary's `main` calls. Started by
-/// `maelstrom test --sim`, it runs the whole test in-process instead (see [`sim`]).
+/// `maelstrom test --sim` (with the `sim` feature, on by default), it runs the
+/// test it is handed in-process instead (see `sim`).
 pub fn run<N: Node>() -> anyhow::Result<()> {
+    #[cfg(feature = "sim")]
     sim::take_over_if_asked::<N>();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

@@ -3,9 +3,9 @@
 //! Two ways in:
 //!
 //! - `maelstrom test --sim --bin PATH --seed N ...`: the `maelstrom` binary asks
-//!   PATH whether it is built with this library and runs it with the test's
-//!   arguments; [`crate::run`] notices and runs the whole test in-process (see
-//!   [`maelstrom_harness::cli`]).
+//!   PATH whether it is built with this library and hands it the test, parsed
+//!   and serialised; [`crate::run`] notices and runs that test (or sweep) in
+//!   process, and nothing else (see [`maelstrom_harness::handoff`]).
 //! - From Rust, in the node's own crate: [`config`] gives a
 //!   [`TestConfig`] with upstream's defaults and these nodes, and [`run`] runs it
 //!   on a paused clock:
@@ -126,22 +126,7 @@ pub fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
 /// If this process was started by `maelstrom test --sim` (or its probe), does
 /// what was asked and exits; otherwise returns.
 pub(crate) fn take_over_if_asked<N: Node>() {
-    if std::env::var_os(maelstrom_harness::cli::SIM_PROBE_ENV).is_some() {
-        println!("{}", maelstrom_harness::cli::SIM_PROBE_REPLY);
-        std::process::exit(0);
+    if let Some(code) = maelstrom_harness::handoff::serve_if_asked(library_nodes::<N>) {
+        std::process::exit(code);
     }
-    let Some(args) = std::env::var_os(maelstrom_harness::cli::SIM_ARGS_ENV) else {
-        return;
-    };
-    let argv: Vec<String> = match serde_json::from_str(&args.to_string_lossy()) {
-        Ok(argv) => argv,
-        Err(e) => {
-            eprintln!(
-                "{} is not a JSON array of arguments: {e}",
-                maelstrom_harness::cli::SIM_ARGS_ENV
-            );
-            std::process::exit(maelstrom_harness::cli::EXIT_BAD_ARGS);
-        }
-    };
-    std::process::exit(maelstrom_harness::cli::main(argv, Some(library_nodes::<N>)));
 }

@@ -14,9 +14,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
-use maelstrom_harness::cli::grade::config::{load_grade_config, GradeConfig, Level};
-use maelstrom_harness::cli::grade::criteria;
-use maelstrom_harness::cli::{Cli, Command};
+use maelstrom::cli::grade::config::{load_grade_config, GradeConfig, Level};
+use maelstrom::cli::grade::criteria;
+use maelstrom::cli::{Cli, Command};
 use maelstrom_node::{sim, Node};
 
 pub use maelstrom_harness::{Outcome, Validity};

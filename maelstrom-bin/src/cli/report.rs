@@ -1,6 +1,6 @@
 //! What the terminal shows at the end of a test.
 
-use crate::{HarnessError, Outcome, Validity};
+use maelstrom_harness::{HarnessError, Outcome, Validity};
 
 use super::EXIT_CRASH;
 
@@ -36,7 +36,7 @@ pub fn summary(outcome: &Outcome) {
         println!("{text}");
     }
     // Last, so it is what the reader sees: a node that broke the protocol.
-    if let Some(text) = crate::protocol::explain(&r["protocol"]) {
+    if let Some(text) = maelstrom_harness::protocol::explain(&r["protocol"]) {
         println!();
         println!("{text}");
     }
@@ -85,6 +85,11 @@ pub fn closing_line(valid: Validity) -> &'static str {
 
 /// Prints a harness error as upstream does and returns the crash exit code.
 pub fn crash(e: &HarnessError) -> i32 {
-    eprintln!("Oh jeez, I'm sorry, Maelstrom broke. Here's why:\n\n{e}");
+    crash_message(&e.to_string())
+}
+
+/// [`crash`] for an error already in words (from a node binary's reply).
+pub fn crash_message(message: &str) -> i32 {
+    eprintln!("Oh jeez, I'm sorry, Maelstrom broke. Here's why:\n\n{message}");
     EXIT_CRASH
 }

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{parse_availability, LatencyDist, NodeProgram, TestConfig, Topology};
 use clap::{Args, Parser, Subcommand};
+use maelstrom_harness::{parse_availability, LatencyDist, NodeProgram, TestConfig, Topology};
 
 /// A JVM-free, drop-in replacement for Jepsen's Maelstrom.
 #[derive(Debug, Parser)]
@@ -273,7 +273,7 @@ impl TestArgs {
         cfg.recovery_wait = secs(self.recovery_wait, "--recovery-wait")?;
         cfg.init_timeout = secs(self.init_timeout, "--init-timeout")?;
         // Unknown (or not yet supported) workloads are argument errors, before any node starts.
-        crate::workload::by_name(&cfg.workload, &cfg)?;
+        maelstrom_harness::workload::by_name(&cfg.workload, &cfg)?;
         if self.workload == "lin-kv" && !cfg.concurrency.is_multiple_of(2 * cfg.nodes.len()) {
             return Err(format!(
                 "The lin-kv workload runs each key with 2n threads ({}), so --concurrency ({}) must be a \

@@ -1,11 +1,9 @@
 //! The `maelstrom` command line: `maelstrom test`, as processes or in simulation;
 //! `maelstrom grade` and `maelstrom demo` for the exercises.
 //!
-//! It lives in the harness (not in the binary) because a node binary built with
-//! `maelstrom-node` runs it too: `maelstrom test --sim --bin PATH` checks that PATH
-//! is such a binary and runs it with the test's arguments in `MAELSTROM_SIM_ARGS`;
-//! the node library then calls [`main`] with its own nodes as [`LibraryNodes`], and
-//! the whole test runs inside that one process on virtual time.
+//! The harness library is the engine; this is the only place that parses flags.
+//! For `--sim`, the parsed test crosses into the node binary as a serialised
+//! [`maelstrom_harness::TestConfig`] (see [`maelstrom_harness::handoff`]).
 
 mod args;
 pub mod demo;
@@ -13,27 +11,19 @@ pub mod grade;
 mod report;
 mod sim;
 
-use std::rc::Rc;
-
 use clap::Parser;
 
-use crate::host::NodeFactory;
-use crate::{rng, HarnessError, TestConfig, Validity};
 pub use args::{check_unicode_dashes, parse_concurrency, Cli, Command, TestArgs};
-pub use sim::{SIM_ARGS_ENV, SIM_PROBE_ENV, SIM_PROBE_REPLY};
+use maelstrom_harness::{rng, HarnessError, TestConfig, Validity};
+pub use sim::{cli_program, replay_command, CLI_PATH_ENV};
 
 /// Exit code for bad arguments, as upstream.
 pub const EXIT_BAD_ARGS: i32 = 254;
 /// Exit code when the test itself broke, as upstream.
 pub const EXIT_CRASH: i32 = 255;
 
-/// Builds the in-process nodes of a library binary. A plain function (not a
-/// closure) so seed sweeps can call it on every thread.
-pub type LibraryNodes = fn() -> Rc<dyn NodeFactory>;
-
 /// Runs the command line `argv` (program name first) and returns the exit code.
-/// `library` is `Some` when called from inside a node binary in simulation.
-pub fn main(argv: Vec<String>, library: Option<LibraryNodes>) -> i32 {
+pub fn main(argv: Vec<String>) -> i32 {
     if let Err(msg) = check_unicode_dashes(&argv) {
         eprintln!("{msg}");
         return EXIT_BAD_ARGS;
@@ -46,23 +36,23 @@ pub fn main(argv: Vec<String>, library: Option<LibraryNodes>) -> i32 {
         }
     };
     match cli.command {
-        Command::Test(args) => test_command(&args, &argv, library),
+        Command::Test(args) => test_command(&args, &argv),
         Command::Grade(args) => grade::command(&args),
         Command::Demo(args) => demo::command(&args),
     }
 }
 
-fn test_command(args: &TestArgs, argv: &[String], library: Option<LibraryNodes>) -> i32 {
+fn test_command(args: &TestArgs, argv: &[String]) -> i32 {
     if args.seeds.is_some() && !args.sim {
         eprintln!(
             "--seeds runs many simulated tests: add --sim (and a --bin built with maelstrom-node)"
         );
         return EXIT_BAD_ARGS;
     }
-    match (args.sim, library) {
-        (true, None) => sim::run_in_node_binary(args, argv),
-        (true, Some(nodes)) => sim::test(args, argv, nodes),
-        (false, _) => process_test(args),
+    if args.sim {
+        sim::test(args, argv)
+    } else {
+        process_test(args)
     }
 }
 
@@ -81,7 +71,7 @@ fn process_test(args: &TestArgs) -> i32 {
         let mut cfg = cfg.clone();
         cfg.seed = seed.wrapping_add(u64::from(i));
         announce(&cfg, i, args.test_count);
-        match crate::run_blocking(cfg) {
+        match maelstrom_harness::run_blocking(cfg) {
             Ok(outcome) => {
                 report::summary(&outcome);
                 if outcome.valid != Validity::Valid {

@@ -11,7 +11,8 @@ use clap::Parser;
 use serde_json::Value;
 
 use super::super::args::{Cli, Command as CliCommand};
-use super::super::sim::{self, SIM_ARGS_ENV};
+use super::super::sim;
+use maelstrom_harness::handoff::{self, Job as SimJob, Reply};
 
 /// A node binary to test, and whether it can run in simulation.
 #[derive(Clone, Debug)]
@@ -151,57 +152,61 @@ impl Job {
         }
     }
 
-    /// Runs the test inside the node binary, as `maelstrom test --sim` does,
-    /// and reads results.json from the store.
+    /// Runs the test inside the node binary, as `maelstrom test --sim` does:
+    /// the flags parsed here, the test handed over serialised.
     fn run_simulated(&self, argv: &[String]) -> Ran {
-        let json = serde_json::to_string(argv).unwrap_or_default();
-        let out = match Command::new(&self.bin.path)
-            .env(SIM_ARGS_ENV, json)
-            .env(sim::CLI_PATH_ENV, sim::cli_path_for_child())
-            .stdin(Stdio::null())
-            .output()
-        {
-            Ok(out) => out,
-            Err(e) => return Ran::Crashed(format!("cannot run {}: {e}", self.bin.path.display())),
+        let cfg = match parse_test(argv) {
+            Ok(cfg) => cfg,
+            Err(e) => return Ran::Crashed(e),
         };
-        let latest = self.store.join("latest");
-        match std::fs::read_to_string(latest.join("results.json")) {
-            Ok(text) => match serde_json::from_str(&text) {
-                Ok(results) => Ran::Done {
-                    results,
-                    dir: latest.canonicalize().unwrap_or(latest),
-                },
-                Err(e) => Ran::Crashed(format!("results.json does not parse: {e}")),
+        let cli = [(
+            sim::CLI_PATH_ENV,
+            std::env::current_exe().unwrap_or_default().into_os_string(),
+        )];
+        match handoff::run_in_binary(&self.bin.path, &cfg, SimJob::One, &cli) {
+            Ok(Reply::Ran(outcome)) => Ran::Done {
+                results: outcome.results,
+                dir: outcome.store_dir.unwrap_or_default(),
             },
-            // No results: the test crashed; its own words are on stderr.
-            Err(_) => Ran::Crashed(tail(&out.stderr, &out.stdout)),
+            Ok(Reply::Crashed { message, .. }) => Ran::Crashed(message),
+            Ok(Reply::Swept(_)) => Ran::Crashed("the node binary answered a sweep".into()),
+            Err(e) => Ran::Crashed(e),
         }
     }
+}
+
+/// The level's flags through the same clap parser and config as `maelstrom
+/// test`; the error says they are wrong in grade.toml.
+fn parse_test(argv: &[String]) -> Result<maelstrom_harness::TestConfig, String> {
+    let args = match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: CliCommand::Test(args),
+        }) => args,
+        Ok(_) => return Err("not a test command".into()),
+        Err(e) => return Err(format!("bad flags in grade.toml: {e}")),
+    };
+    let mut cfg = args
+        .to_config(args.seed.unwrap_or_default())
+        .map_err(|e| format!("bad flags in grade.toml: {e}"))?;
+    // The table is the report; a progress line per test would scroll it away.
+    cfg.progress = false;
+    Ok(cfg)
 }
 
 /// Upstream's mode, in this process: the level's flags through the same clap
 /// parser and config as `maelstrom test`.
 fn run_processes(argv: &[String]) -> Ran {
-    let args = match Cli::try_parse_from(argv) {
-        Ok(Cli {
-            command: CliCommand::Test(args),
-        }) => args,
-        Ok(_) => return Ran::Crashed("not a test command".into()),
-        Err(e) => return Ran::Crashed(format!("bad flags in grade.toml: {e}")),
-    };
-    let mut cfg = match args.to_config(args.seed.unwrap_or_default()) {
+    let cfg = match parse_test(argv) {
         Ok(cfg) => cfg,
-        Err(e) => return Ran::Crashed(format!("bad flags in grade.toml: {e}")),
+        Err(e) => return Ran::Crashed(e),
     };
-    // The table is the report; a progress line per test would scroll it away.
-    cfg.progress = false;
-    match crate::run_blocking(cfg) {
+    match maelstrom_harness::run_blocking(cfg) {
         Ok(outcome) => Ran::Done {
             results: outcome.results,
             dir: outcome.store_dir.unwrap_or_default(),
         },
         // Ctrl-C stops the grading, not just this test (its nodes are gone).
-        Err(crate::HarnessError::Interrupted { signal }) => {
+        Err(maelstrom_harness::HarnessError::Interrupted { signal }) => {
             eprintln!("\nInterrupted; every node has been stopped.");
             std::process::exit(128 + signal)
         }
@@ -214,19 +219,6 @@ fn insert_before_node_args<const N: usize>(argv: &mut Vec<String>, flags: [Strin
     let at = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
     for (i, f) in flags.into_iter().enumerate() {
         argv.insert(at + i, f);
-    }
-}
-
-/// The last lines a crashed test printed, to say why.
-fn tail(stderr: &[u8], stdout: &[u8]) -> String {
-    let text = String::from_utf8_lossy(if stderr.is_empty() { stdout } else { stderr });
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let start = lines.len().saturating_sub(6);
-    let tail = lines[start..].join("\n");
-    if tail.is_empty() {
-        "the test stopped without results or a message".into()
-    } else {
-        tail
     }
 }
 
