@@ -24,6 +24,31 @@ pub enum Command {
     Grade(Box<super::grade::GradeArgs>),
     /// Run every exercise's reference solution through its levels.
     Demo(super::demo::DemoArgs),
+    /// Work with sweeps run in shards (`test --seeds A..B --shard K/N --summary FILE`).
+    Sweep(SweepArgs),
+}
+
+/// `maelstrom sweep` commands.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SweepCommand,
+}
+
+/// `maelstrom sweep` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Combine the summaries of every shard of one sweep into the report one
+    /// machine would have printed (failures with their replay commands).
+    Merge {
+        /// The shards' `--summary` files, in any order.
+        #[arg(value_name = "SUMMARY", required = true)]
+        files: Vec<PathBuf>,
+        /// Also write the merged summary here.
+        #[arg(long = "summary", value_name = "FILE")]
+        summary: Option<PathBuf>,
+    },
 }
 
 /// `maelstrom test` options (upstream's names and defaults).
@@ -126,6 +151,13 @@ pub struct TestArgs {
     /// ones (every seed below the last listed was run).
     #[arg(long = "max-failures", value_name = "N", requires = "seeds", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_failures: Option<u64>,
+    /// With --seeds: run only share K (from 0) of N of the seeds, for sweeps
+    /// spread over machines (see `maelstrom sweep merge`).
+    #[arg(long = "shard", value_name = "K/N", requires = "seeds")]
+    pub shard: Option<super::shard::Shard>,
+    /// With --seeds: write what the sweep found, as JSON, to FILE.
+    #[arg(long = "summary", value_name = "FILE", requires = "seeds")]
+    pub summary: Option<PathBuf>,
     /// Directory holding the store.
     #[arg(long = "store", value_name = "DIR", default_value = "store")]
     pub store: PathBuf,

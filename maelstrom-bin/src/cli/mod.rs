@@ -9,11 +9,14 @@ mod args;
 pub mod demo;
 pub mod grade;
 mod report;
+pub mod shard;
 mod sim;
 
 use clap::Parser;
 
-pub use args::{check_unicode_dashes, parse_concurrency, Cli, Command, TestArgs};
+pub use args::{
+    check_unicode_dashes, parse_concurrency, Cli, Command, SweepArgs, SweepCommand, TestArgs,
+};
 use maelstrom_harness::{rng, HarnessError, TestConfig, Validity};
 pub use sim::{cli_program, replay_command, CLI_PATH_ENV};
 
@@ -39,6 +42,7 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Test(args) => test_command(&args, &argv),
         Command::Grade(args) => grade::command(&args),
         Command::Demo(args) => demo::command(&args),
+        Command::Sweep(args) => sim::merge_command(&args),
     }
 }
 
