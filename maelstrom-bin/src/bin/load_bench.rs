@@ -105,8 +105,9 @@ struct RunFigures {
     /// Sends and deliveries journaled during the main phase.
     main_sends: u64,
     main_recvs: u64,
-    /// The harness's resident memory every 5 s: (seconds, KiB).
-    rss_timeline: Vec<(f64, u64)>,
+    /// The harness every 5 s: (seconds since start, resident KiB, CPU
+    /// seconds so far), to tell the main phase from the analysis after it.
+    timeline: Vec<(f64, u64, f64)>,
     results_net: Value,
     net_agrees: bool,
 }
@@ -270,7 +271,8 @@ fn run_once(args: &Args, maelstrom: &Path, bin: &Path) -> Result<RunFigures> {
             f.harness_hwm_kib = f.harness_hwm_kib.max(st.hwm);
             let t = start.elapsed().as_secs_f64();
             if t >= next_timeline {
-                f.rss_timeline.push((t, st.rss));
+                let cpu = proc_cpu_s(pid, tick).unwrap_or(f.harness_cpu_s);
+                f.timeline.push((t, st.rss, cpu));
                 next_timeline += 5.0;
             }
             if st.rss / 1024 > args.max_rss_mb && !f.stopped_for_memory {
@@ -628,12 +630,22 @@ fn print_run(run: usize, f: &RunFigures) {
         f.journal_span_s,
         f.journal_bytes as f64 / 1048576.0
     );
+    // CPU as a share of one core over each 5 s step: 100% means the
+    // single-threaded harness was the bottleneck in that step.
+    let mut prev_cpu = 0.0;
     let timeline: Vec<String> = f
-        .rss_timeline
+        .timeline
         .iter()
-        .map(|(t, kib)| format!("{t:.0}s {:.0}", mib(*kib)))
+        .map(|(t, kib, cpu)| {
+            let share = 100.0 * (cpu - prev_cpu) / 5.0;
+            prev_cpu = *cpu;
+            format!("{t:.0}s {:.0} MiB {share:.0}%", mib(*kib))
+        })
         .collect();
-    println!("  harness RSS over time (MiB): {}", timeline.join(", "));
+    println!(
+        "  harness every 5 s (RSS, CPU over the step): {}",
+        timeline.join(", ")
+    );
     println!("  journal totals (sent + dup = delivered + dropped):");
     print_class("clients", &f.journal.clients);
     print_class("servers", &f.journal.servers);
