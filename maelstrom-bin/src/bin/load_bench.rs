@@ -344,7 +344,7 @@ fn run_once(args: &Args, maelstrom: &Path, bin: &Path) -> Result<RunFigures> {
             format!("no results.json (exit {}); stderr:\n{err}", f.exit_code)
         })?,
     )?;
-    f.valid = results["valid"].to_string();
+    f.valid = verdict(&results);
     f.results_net = results["net"].clone();
     // History and journal share the test's clock, so the main phase found in
     // the history is a window of the journal.
@@ -363,6 +363,29 @@ fn run_once(args: &Args, maelstrom: &Path, bin: &Path) -> Result<RunFigures> {
         eprintln!("  store kept in {}", dir.keep().display());
     }
     Ok(f)
+}
+
+/// results.json's verdict and, unless valid, each section that was not, with
+/// the workload checker's reason (a budget that ran out, say).
+fn verdict(results: &Value) -> String {
+    let mut v = results["valid"].to_string();
+    if results["valid"] != Value::Bool(true) {
+        if let Some(map) = results.as_object() {
+            for (name, section) in map {
+                if section
+                    .get("valid")
+                    .is_some_and(|s| *s != Value::Bool(true))
+                {
+                    v.push_str(&format!(" [{name}: {}", section["valid"]));
+                    if let Some(r) = section.get("reason").and_then(Value::as_str) {
+                        v.push_str(&format!(", {r}"));
+                    }
+                    v.push(']');
+                }
+            }
+        }
+    }
+    v
 }
 
 /// `VmHWM` and `VmRSS` of a process, KiB.
