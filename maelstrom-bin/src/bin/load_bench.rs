@@ -105,9 +105,8 @@ struct RunFigures {
     /// Sends and deliveries journaled during the main phase.
     main_sends: u64,
     main_recvs: u64,
-    /// The harness every 5 s: (seconds since start, resident KiB, CPU
-    /// seconds so far), to tell the main phase from the analysis after it.
-    timeline: Vec<(f64, u64, f64)>,
+    /// The harness every 5 s, to tell the main phase from the analysis after it.
+    timeline: Vec<Sample>,
     results_net: Value,
     net_agrees: bool,
 }
@@ -127,6 +126,21 @@ impl RunFigures {
     fn ops_per_s(&self) -> f64 {
         self.ops_main as f64 / self.ops_span_s.max(1e-9)
     }
+}
+
+/// The harness at one moment.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sample {
+    /// Seconds since it started.
+    t: f64,
+    /// Resident memory, KiB.
+    rss_kib: u64,
+    /// CPU seconds so far.
+    cpu_s: f64,
+    /// Seconds its threads have spent runnable but waiting for a CPU, so far
+    /// (`/proc/<pid>/task/*/schedstat`): high means a starved harness, not a
+    /// slow one.
+    wait_s: f64,
 }
 
 /// Journal event counts for one class of traffic.
@@ -271,8 +285,12 @@ fn run_once(args: &Args, maelstrom: &Path, bin: &Path) -> Result<RunFigures> {
             f.harness_hwm_kib = f.harness_hwm_kib.max(st.hwm);
             let t = start.elapsed().as_secs_f64();
             if t >= next_timeline {
-                let cpu = proc_cpu_s(pid, tick).unwrap_or(f.harness_cpu_s);
-                f.timeline.push((t, st.rss, cpu));
+                f.timeline.push(Sample {
+                    t,
+                    rss_kib: st.rss,
+                    cpu_s: proc_cpu_s(pid, tick).unwrap_or(f.harness_cpu_s),
+                    wait_s: run_queue_wait_s(pid),
+                });
                 next_timeline += 5.0;
             }
             if st.rss / 1024 > args.max_rss_mb && !f.stopped_for_memory {
@@ -428,6 +446,19 @@ fn clock_ticks() -> f64 {
     } else {
         100.0
     }
+}
+
+/// Seconds `pid`'s threads have waited on a run queue (schedstat's second field).
+fn run_queue_wait_s(pid: i32) -> f64 {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e9
 }
 
 /// Processes whose parent is `pid`, from every thread's `children` list.
@@ -653,20 +684,23 @@ fn print_run(run: usize, f: &RunFigures) {
         f.journal_span_s,
         f.journal_bytes as f64 / 1048576.0
     );
-    // CPU as a share of one core over each 5 s step: 100% means the
-    // single-threaded harness was the bottleneck in that step.
-    let mut prev_cpu = 0.0;
+    // CPU and run-queue wait as shares of the 5 s step: running near 100%
+    // means the single-threaded harness was the bottleneck in that step;
+    // running + waiting near 100% means it would have been, given the CPU.
+    let mut prev = Sample::default();
     let timeline: Vec<String> = f
         .timeline
         .iter()
-        .map(|(t, kib, cpu)| {
-            let share = 100.0 * (cpu - prev_cpu) / 5.0;
-            prev_cpu = *cpu;
-            format!("{t:.0}s {:.0} MiB {share:.0}%", mib(*kib))
+        .map(|s| {
+            let dt = (s.t - prev.t).max(1e-9);
+            let run = 100.0 * (s.cpu_s - prev.cpu_s) / dt;
+            let wait = 100.0 * (s.wait_s - prev.wait_s) / dt;
+            prev = *s;
+            format!("{:.0}s {:.0} MiB {run:.0}%+{wait:.0}%", s.t, mib(s.rss_kib))
         })
         .collect();
     println!(
-        "  harness every 5 s (RSS, CPU over the step): {}",
+        "  harness every 5 s (RSS, running+waiting for a CPU): {}",
         timeline.join(", ")
     );
     println!("  journal totals (sent + dup = delivered + dropped):");
