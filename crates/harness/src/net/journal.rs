@@ -54,14 +54,13 @@ impl Journal {
         }
     }
 
-    /// Appends a `drop` (with its reason) or `duplicate` event for message `id`.
+    /// Appends a `drop` (with its reason) or `duplicate` event for message `m`.
     pub fn record_fate(&mut self, kind: &str, reason: Option<&str>, time_ns: u64, m: MsgRef) {
         if let Some(out) = &mut self.out {
             let reason = reason
                 .map(|r| format!("\"reason\":\"{r}\","))
                 .unwrap_or_default();
-            // Ids are ours (n1, c3, lin-kv): no JSON escaping needed, but
-            // serialise them anyway, since a test may register any string.
+            // Escaped: a test may register any string as an id.
             let (src, dest) = (json_str(m.src), json_str(m.dest));
             let r = writeln!(
                 out,
