@@ -6,6 +6,11 @@
 //! earliest deadline and drops the message if a partition separates sender and
 //! recipient at that moment. The network does not know what kind of host sits
 //! behind an id.
+//!
+//! Every message is accounted for: delivered, or dropped for a [`DropReason`]
+//! that is counted in [`NetStats`] and journaled. [`Net::finish`] drops what
+//! is still queued when the test ends, after which sends (plus duplicate
+//! copies) equal deliveries plus drops.
 
 mod journal;
 mod latency;
@@ -25,9 +30,9 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::clock::Clock;
-pub use journal::Journal;
+pub use journal::{Journal, MsgRef};
 pub use latency::Latency;
-pub use stats::{is_client, Counts, NetStats};
+pub use stats::{is_client, Counts, DropReason, NetStats};
 
 /// How early a receiver wakes before a delayed message's deadline, to spin the
 /// rest of the way. tokio's timers have 1 ms granularity and round up, and the
@@ -86,6 +91,16 @@ struct Queue {
     notify: Rc<Notify>,
 }
 
+impl Pending {
+    fn msg_ref(&self) -> MsgRef<'_> {
+        MsgRef {
+            id: self.env.id.unwrap_or_default(),
+            src: &self.env.src,
+            dest: &self.env.dest,
+        }
+    }
+}
+
 struct State {
     clock: Clock,
     next_id: u64,
@@ -104,6 +119,15 @@ struct State {
     /// Mirror sends / deliveries to stderr (`--log-net-send`, `--log-net-recv`).
     log_send: bool,
     log_recv: bool,
+}
+
+impl State {
+    /// Counts and journals a copy of a message that will never be delivered.
+    fn drop_msg(&mut self, m: MsgRef, reason: DropReason) {
+        self.journal
+            .record_fate("drop", Some(reason.name()), self.clock.now_ns(), m);
+        self.stats.record_drop(m.src, m.dest, reason);
+    }
 }
 
 /// Random loss and duplication of messages between test nodes, beyond upstream.
@@ -170,6 +194,10 @@ impl Net {
         if let Some(q) = s.queues.remove(id) {
             // Wake a receiver still waiting so it sees the id is gone.
             q.notify.notify_one();
+            // Sorted, so the journal does not depend on the heap's layout.
+            for p in q.heap.into_sorted_vec().iter().rev() {
+                s.drop_msg(p.msg_ref(), DropReason::RecipientGone);
+            }
         }
         s.retired.insert(id.to_string());
     }
@@ -209,8 +237,24 @@ impl Net {
             }
             _ => (false, false),
         };
+        let m = MsgRef {
+            id: env.id.unwrap_or_default(),
+            src: &env.src,
+            dest: &env.dest,
+        };
         if lost {
+            s.drop_msg(m, DropReason::Lost);
             return Ok(());
+        }
+        if !s.queues.contains_key(&env.dest) {
+            // A retired recipient: nothing will ever read it, copy or not.
+            s.drop_msg(m, DropReason::RecipientGone);
+            return Ok(());
+        }
+        if duplicated {
+            s.journal
+                .record_fate("duplicate", None, s.clock.now_ns(), m);
+            s.stats.record_duplicate(m.src, m.dest);
         }
         let copy = duplicated.then(|| (s.latency.draw(), env.clone(), line.clone()));
         let now = Instant::now();
@@ -310,7 +354,12 @@ impl Net {
             .partitions
             .get(&p.env.dest)
             .is_some_and(|srcs| srcs.contains(&p.env.src));
-        if cut || s.down.contains(&p.env.dest) {
+        if cut {
+            s.drop_msg(p.msg_ref(), DropReason::Partitioned);
+            return None;
+        }
+        if s.down.contains(&p.env.dest) {
+            s.drop_msg(p.msg_ref(), DropReason::Crashed);
             return None;
         }
         s.journal.record("recv", s.clock.now_ns(), &p.line);
@@ -339,6 +388,25 @@ impl Net {
     /// Flushes the journal to disk.
     pub fn flush_journal(&self) {
         self.state.borrow_mut().journal.flush();
+    }
+
+    /// Ends the test's traffic: every message still queued is dropped as
+    /// [`DropReason::InFlightAtEnd`] (in message-id order, so the journal is
+    /// deterministic), and the journal is flushed. Call it once every
+    /// participant has stopped; later sends are still accounted for.
+    pub fn finish(&self) {
+        let mut guard = self.state.borrow_mut();
+        let s = &mut *guard;
+        let mut left: Vec<Pending> = s
+            .queues
+            .values_mut()
+            .flat_map(|q| std::mem::take(&mut q.heap).into_vec())
+            .collect();
+        left.sort_by_key(|p| (p.env.id, p.deadline));
+        for p in &left {
+            s.drop_msg(p.msg_ref(), DropReason::InFlightAtEnd);
+        }
+        s.journal.flush();
     }
 }
 
