@@ -227,7 +227,8 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     }
     // Every host is gone: what is still queued will never be delivered.
     net.finish();
-    let ops = history.ops();
+    // Nothing records any more: the ops move out instead of being copied.
+    let ops = history.take_ops();
     if let Some(d) = &dir {
         // A convenience drawn from the journal; failing to draw it must not fail the test.
         if let Err(e) = crate::lamport::write_svg(&d.path) {
