@@ -41,6 +41,7 @@ pub mod linearizable;
 pub mod porcupine;
 pub mod set_full;
 pub mod stats;
+pub mod txn;
 pub mod unique_ids;
 pub mod util;
 pub mod verdict;
