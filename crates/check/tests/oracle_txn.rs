@@ -54,7 +54,11 @@ fn replay(txns: &[T], order: &[usize], list: bool) -> bool {
                 M::W(k, v) if list => state[*k].push(*v),
                 M::W(k, v) => state[*k] = vec![*v],
                 M::R(k, v) if txns[t].st == St::Ok => {
-                    let now = if list { json!(state[*k]) } else { state[*k].last().map_or(Value::Null, |x| json!(x)) };
+                    let now = if list {
+                        json!(state[*k])
+                    } else {
+                        state[*k].last().map_or(Value::Null, |x| json!(x))
+                    };
                     if *v != now {
                         return false;
                     }
@@ -69,15 +73,27 @@ fn replay(txns: &[T], order: &[usize], list: bool) -> bool {
 /// Brute force: some order of the ok txns plus a subset of the info ones.
 fn oracle(txns: &[T], list: bool, realtime: bool) -> bool {
     let ok: Vec<usize> = (0..txns.len()).filter(|&t| txns[t].st == St::Ok).collect();
-    let info: Vec<usize> = (0..txns.len()).filter(|&t| txns[t].st == St::Info).collect();
+    let info: Vec<usize> = (0..txns.len())
+        .filter(|&t| txns[t].st == St::Info)
+        .collect();
     for mask in 0..(1u32 << info.len()) {
         let mut set = ok.clone();
-        set.extend(info.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &t)| t));
+        set.extend(
+            info.iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, &t)| t),
+        );
         if permutations(&mut set, 0, &mut |order| {
-            let finals_last = order.iter().skip_while(|&&t| !txns[t].final_).all(|&t| txns[t].final_);
+            let finals_last = order
+                .iter()
+                .skip_while(|&&t| !txns[t].final_)
+                .all(|&t| txns[t].final_);
             let rt = !realtime
                 || order.iter().enumerate().all(|(i, &a)| {
-                    order[i + 1..].iter().all(|&b| txns[b].st != St::Ok || txns[b].complete > txns[a].invoke)
+                    order[i + 1..]
+                        .iter()
+                        .all(|&b| txns[b].st != St::Ok || txns[b].complete > txns[a].invoke)
                 });
             finals_last && rt && replay(txns, order, list)
         }) {
@@ -124,12 +140,24 @@ fn generate(seed: u64, list: bool) -> Vec<T> {
                     }
                 })
                 .collect();
-            T { st, mops, final_: false, invoke: 0, complete: 0 }
+            T {
+                st,
+                mops,
+                final_: false,
+                invoke: 0,
+                complete: 0,
+            }
         })
         .collect();
     if !list && rng.random_bool(0.4) {
         for k in 0..2 {
-            txns.push(T { st: St::Ok, mops: vec![M::R(k, Value::Null)], final_: true, invoke: 0, complete: 0 });
+            txns.push(T {
+                st: St::Ok,
+                mops: vec![M::R(k, Value::Null)],
+                final_: true,
+                invoke: 0,
+                complete: 0,
+            });
         }
     }
     if rng.random_bool(0.5) {
@@ -149,7 +177,13 @@ fn generate(seed: u64, list: bool) -> Vec<T> {
                 match m {
                     M::W(k, v) if list => local[*k].push(*v),
                     M::W(k, v) => local[*k] = vec![*v],
-                    M::R(k, v) => *v = if list { json!(local[*k]) } else { local[*k].last().map_or(Value::Null, |x| json!(x)) },
+                    M::R(k, v) => {
+                        *v = if list {
+                            json!(local[*k])
+                        } else {
+                            local[*k].last().map_or(Value::Null, |x| json!(x))
+                        }
+                    }
                 }
             }
             if applies {
@@ -173,13 +207,22 @@ fn generate(seed: u64, list: bool) -> Vec<T> {
             for m in &mut t.mops {
                 if let M::R(k, v) = m {
                     let n = rng.random_range(0..=orders[*k].len());
-                    *v = if list { json!(orders[*k][..n]) } else if n == 0 { Value::Null } else { json!(orders[*k][n - 1]) };
+                    *v = if list {
+                        json!(orders[*k][..n])
+                    } else if n == 0 {
+                        Value::Null
+                    } else {
+                        json!(orders[*k][n - 1])
+                    };
                 }
             }
         }
     }
     // Lay out: random interleaving, finals after everything else.
-    let mut pending: Vec<(usize, u8)> = (0..txns.len()).filter(|&t| !txns[t].final_).map(|t| (t, 0)).collect();
+    let mut pending: Vec<(usize, u8)> = (0..txns.len())
+        .filter(|&t| !txns[t].final_)
+        .map(|t| (t, 0))
+        .collect();
     let mut pos = 0;
     while !pending.is_empty() {
         let i = rng.random_range(0..pending.len());
@@ -231,22 +274,46 @@ fn to_history(txns: &[T], list: bool) -> Vec<Op> {
                 (true, St::Info) => OpType::Info,
                 (true, St::Fail) => OpType::Fail,
             };
-            let mut op = Op::new(idx as u64, kind, i as i64, "txn", value(t, done && t.st == St::Ok));
+            let mut op = Op::new(
+                idx as u64,
+                kind,
+                i as i64,
+                "txn",
+                value(t, done && t.st == St::Ok),
+            );
             op.final_ = t.final_;
             op
         })
         .collect()
 }
 
-fn agree(seed: u64, list: bool, model: &str, realtime: bool) -> Result<(bool, Validity), TestCaseError> {
+fn agree(
+    seed: u64,
+    list: bool,
+    model: &str,
+    realtime: bool,
+) -> Result<(bool, Validity), TestCaseError> {
     let txns = generate(seed, list);
     let h = to_history(&txns, list);
-    let kind = if list { TxnKind::ListAppend } else { TxnKind::RwRegister };
-    let opts = TxnOpts { consistency_models: vec![model.to_string()], ..TxnOpts::default() };
+    let kind = if list {
+        TxnKind::ListAppend
+    } else {
+        TxnKind::RwRegister
+    };
+    let opts = TxnOpts {
+        consistency_models: vec![model.to_string()],
+        ..TxnOpts::default()
+    };
     let r = check(&h, kind, &opts);
     let serial = oracle(&txns, list, realtime);
     if serial {
-        prop_assert_eq!(r.valid, Validity::Valid, "oracle found an order; checker said {:?}\n{:#?}", r, txns);
+        prop_assert_eq!(
+            r.valid,
+            Validity::Valid,
+            "oracle found an order; checker said {:?}\n{:#?}",
+            r,
+            txns
+        );
     }
     Ok((serial, r.valid))
 }
@@ -289,13 +356,22 @@ fn generator_covers_both_verdicts() {
             }
         }
         eprintln!("list={list}: {serial} serial, {caught} caught, {missed} missed");
-        assert!(serial > 100 && caught > 60, "list={list}: {serial} serial, {caught} caught, {missed} missed");
+        assert!(
+            serial > 100 && caught > 60,
+            "list={list}: {serial} serial, {caught} caught, {missed} missed"
+        );
     }
 }
 
 #[test]
 fn oracle_on_hand_made_cases() {
-    let t = |st, mops| T { st, mops, final_: false, invoke: 0, complete: 1 };
+    let t = |st, mops| T {
+        st,
+        mops,
+        final_: false,
+        invoke: 0,
+        complete: 1,
+    };
     // Write skew is not serializable; the plain sequence is.
     let skew = vec![
         t(St::Ok, vec![M::R(0, json!([])), M::W(1, 1)]),
@@ -303,8 +379,15 @@ fn oracle_on_hand_made_cases() {
         t(St::Ok, vec![M::R(0, json!([1])), M::R(1, json!([1]))]),
     ];
     assert!(!oracle(&skew, true, false));
-    let fine = vec![t(St::Ok, vec![M::W(0, 1)]), t(St::Info, vec![M::W(0, 2)]), t(St::Ok, vec![M::R(0, json!([1, 2]))])];
+    let fine = vec![
+        t(St::Ok, vec![M::W(0, 1)]),
+        t(St::Info, vec![M::W(0, 2)]),
+        t(St::Ok, vec![M::R(0, json!([1, 2]))]),
+    ];
     assert!(oracle(&fine, true, false));
-    let aborted = vec![t(St::Fail, vec![M::W(0, 1)]), t(St::Ok, vec![M::R(0, json!(1))])];
+    let aborted = vec![
+        t(St::Fail, vec![M::W(0, 1)]),
+        t(St::Ok, vec![M::R(0, json!(1))]),
+    ];
     assert!(!oracle(&aborted, false, false));
 }

@@ -35,7 +35,7 @@ type Pending = (i64, Vec<(u64, Option<u64>)>);
 fn history(txns: usize) -> Vec<Op> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut active: Vec<u64> = (0..10).collect();
-    let mut writes = vec![0u64; 10];
+    let mut writes = [0u64; 10];
     let mut next_key = 10u64;
     let mut lists: Vec<Vec<u64>> = vec![Vec::new(); 10];
     let mut free: Vec<i64> = (0..10).collect();

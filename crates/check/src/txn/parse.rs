@@ -13,7 +13,12 @@ pub(crate) struct IntHasher(u64);
 
 impl Hasher for IntHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // SplitMix64's finaliser: the table indexes by the low bits, and
+        // packed (key, value) pairs differ mostly in their high bits.
+        let mut x = self.0;
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^ (x >> 31)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
