@@ -9,7 +9,8 @@
 //! Modules: [`history`] (the model), [`echo`], [`unique_ids`], [`set_full`],
 //! [`counter`], [`stats`] (stats and availability), [`linearizable`] (WGL
 //! search with memoisation and per-key partitioning), [`porcupine`] (parsers
-//! for Porcupine's benchmark logs) and [`kafka`].
+//! for Porcupine's benchmark logs), [`kafka`] and [`txn`] (transactional
+//! anomalies, Elle-style).
 //!
 //! ```
 //! use maelstrom_check::history::parse_jsonl;
@@ -41,6 +42,7 @@ pub mod linearizable;
 pub mod porcupine;
 pub mod set_full;
 pub mod stats;
+pub mod txn;
 pub mod unique_ids;
 pub mod util;
 pub mod verdict;

@@ -161,6 +161,8 @@ pub struct TestConfig {
     pub log_net_recv: bool,
     /// Keys in flight for transactional workloads.
     pub key_count: Option<usize>,
+    /// Minimum micro-operations per transaction.
+    pub min_txn_length: usize,
     /// Maximum micro-operations per transaction.
     pub max_txn_length: usize,
     /// Maximum writes per key.
@@ -210,6 +212,7 @@ impl TestConfig {
             log_net_send: false,
             log_net_recv: false,
             key_count: None,
+            min_txn_length: 1,
             max_txn_length: 4,
             max_writes_per_key: 16,
             consistency_models: vec!["strict-serializable".into()],

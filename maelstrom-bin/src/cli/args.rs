@@ -117,6 +117,9 @@ pub struct TestArgs {
     /// Number of keys active at once (transactional workloads).
     #[arg(long = "key-count", value_name = "INT")]
     pub key_count: Option<usize>,
+    /// Minimum operations per transaction (Elle's default: 1).
+    #[arg(long = "min-txn-length", value_name = "INT", default_value_t = 1)]
+    pub min_txn_length: usize,
     /// Maximum operations per transaction.
     #[arg(long = "max-txn-length", value_name = "INT", default_value_t = 4)]
     pub max_txn_length: usize,
@@ -290,6 +293,7 @@ impl TestArgs {
         cfg.log_net_send = self.log_net_send;
         cfg.log_net_recv = self.log_net_recv;
         cfg.key_count = self.key_count;
+        cfg.min_txn_length = self.min_txn_length;
         cfg.max_txn_length = self.max_txn_length;
         cfg.max_writes_per_key = self.max_writes_per_key;
         // Upstream splits on commas with surrounding spaces; accept any spacing.

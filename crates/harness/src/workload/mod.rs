@@ -11,6 +11,7 @@ mod g_set;
 mod kafka;
 mod lin_kv;
 pub mod topology;
+mod txn;
 mod unique_ids;
 
 use std::future::Future;
@@ -18,6 +19,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use maelstrom_check::history::Op;
+use maelstrom_check::txn::TxnKind;
 use maelstrom_check::Validity;
 use maelstrom_proto::schema::{check_reply, reply_schema};
 use maelstrom_proto::Body;
@@ -159,11 +161,8 @@ pub fn by_name(name: &str, cfg: &TestConfig) -> Result<Box<dyn Workload>, String
         "pn-counter" => Box::new(counter::Counter::pn()),
         "lin-kv" => Box::new(lin_kv::LinKv::new(cfg)?),
         "kafka" => Box::new(kafka::Kafka::new(cfg)),
-        "txn-list-append" | "txn-rw-register" => {
-            return Err(format!(
-                "the {name} workload is not supported yet by this harness"
-            ))
-        }
+        "txn-list-append" => Box::new(txn::Txn::new(TxnKind::ListAppend, cfg)?),
+        "txn-rw-register" => Box::new(txn::Txn::new(TxnKind::RwRegister, cfg)?),
         other => {
             return Err(format!(
                 "unknown workload {other:?}: expected one of broadcast, echo, g-counter, g-set, \

@@ -9,7 +9,7 @@
 //! one. History values: send `[["send", k, m]]` → `[["send", k, [offset, m]]]`,
 //! poll `[["poll"]]` → `[["poll", {k: [[offset, m], ...]}]]`, assign: the keys.
 
-mod gen;
+pub(crate) mod gen;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -1,0 +1,140 @@
+//! Benchmark: the txn checker on valid list-append histories of 10k, 100k
+//! and 1M transactions (or the sizes given), strict-serializable.
+//!
+//! Usage: `cargo run --release -p maelstrom-check --bin txn-bench -- [TXNS...]`
+//!
+//! Histories come from a seeded simulation: 10 processes, at most 10
+//! transactions in flight, each of 1..=4 micro-ops (reads and appends 50/50)
+//! over a pool of 10 keys retired after 16 appends (Elle's defaults); a
+//! transaction takes effect atomically when it completes, so every history
+//! is strict serializable and must check valid. Peak memory is the
+//! process's high-water mark (VmHWM) before and after the check.
+
+use maelstrom_check::history::{Op, OpType};
+use maelstrom_check::txn::{check, TxnKind, TxnOpts};
+use maelstrom_check::Validity;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+/// A pending transaction: its process and micro-ops (key, append value or
+/// `None` for a read).
+type Pending = (i64, Vec<(u64, Option<u64>)>);
+
+fn history(txns: usize) -> Vec<Op> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut active: Vec<u64> = (0..10).collect();
+    let mut writes = [0u64; 10];
+    let mut next_key = 10u64;
+    let mut lists: Vec<Vec<u64>> = vec![Vec::new(); 10];
+    let mut free: Vec<i64> = (0..10).collect();
+    let mut flying: Vec<Pending> = Vec::new();
+    let mut h: Vec<Op> = Vec::with_capacity(txns * 2);
+    let mut started = 0;
+    while started < txns || !flying.is_empty() {
+        let start = started < txns && !free.is_empty() && (flying.is_empty() || rng.below(2) == 0);
+        if start {
+            let p = free.swap_remove(rng.below(free.len() as u64) as usize);
+            let mops = (0..=rng.below(4))
+                .map(|_| {
+                    let i = rng.below(active.len() as u64) as usize;
+                    let k = active[i];
+                    if rng.below(2) == 0 {
+                        return (k, None);
+                    }
+                    writes[i] += 1;
+                    let v = writes[i];
+                    if v == 16 {
+                        active[i] = next_key;
+                        writes[i] = 0;
+                        next_key += 1;
+                        lists.push(Vec::new());
+                    }
+                    (k, Some(v))
+                })
+                .collect();
+            // The checker reads an ok transaction's completion only.
+            h.push(Op::new(
+                h.len() as u64,
+                OpType::Invoke,
+                p,
+                "txn",
+                Value::Null,
+            ));
+            flying.push((p, mops));
+            started += 1;
+        } else {
+            let (p, mops) = flying.swap_remove(rng.below(flying.len() as u64) as usize);
+            let value: Vec<Value> = mops
+                .iter()
+                .map(|&(k, v)| match v {
+                    Some(v) => {
+                        lists[k as usize].push(v);
+                        json!(["append", k, v])
+                    }
+                    None => json!(["r", k, lists[k as usize]]),
+                })
+                .collect();
+            h.push(Op::new(
+                h.len() as u64,
+                OpType::Ok,
+                p,
+                "txn",
+                Value::Array(value),
+            ));
+            free.push(p);
+        }
+    }
+    h
+}
+
+/// The process's peak resident memory in MiB (Linux), or 0.
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 100_000, 1_000_000]
+    } else {
+        sizes
+    };
+    println!("txns\tcheck_s\tvalid\tpeak_before_MiB\tpeak_after_MiB");
+    for n in sizes {
+        let h = history(n);
+        let before = peak_mib();
+        let t = Instant::now();
+        let r = check(&h, TxnKind::ListAppend, &TxnOpts::default());
+        let secs = t.elapsed().as_secs_f64();
+        println!("{n}\t{secs:.2}\t{:?}\t{before}\t{}", r.valid, peak_mib());
+        if r.valid != Validity::Valid {
+            eprintln!(
+                "unexpected verdict: {}",
+                serde_json::to_string(&r).unwrap_or_default()
+            );
+        }
+        drop(h);
+    }
+}
