@@ -148,6 +148,13 @@ impl History {
         self.inner.borrow().ops.clone()
     }
 
+    /// Every operation, moved out (the history is empty afterwards): for the
+    /// analysis once the test is over, without copying what may be megabytes
+    /// of read results. Take [`History::exceptions_json`] first.
+    pub fn take_ops(&self) -> Vec<Op> {
+        std::mem::take(&mut self.inner.borrow_mut().ops)
+    }
+
     /// Counts of client completions so far: (ok, info, fail).
     pub fn completion_counts(&self) -> (u64, u64, u64) {
         let inner = self.inner.borrow();
