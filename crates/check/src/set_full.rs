@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Options for [`check`].
 #[derive(Debug, Clone)]
@@ -121,7 +122,7 @@ pub struct SetFullResult {
 /// element as an integer (`1`).
 #[derive(Default)]
 struct Ids {
-    ints: HashMap<i64, usize>,
+    ints: HashMap<i64, usize, BuildHasherDefault<IntHasher>>,
     other: BTreeMap<OrdValue, usize>,
     /// Whether `other` holds a number, which an integer may equal.
     other_numbers: bool,
@@ -162,6 +163,36 @@ impl Ids {
                 self.other.insert(OrdValue(v.clone()), id);
             }
         }
+    }
+}
+
+/// A hasher for integer keys: one multiplication (Fibonacci hashing). The
+/// keys come from the history, not from an adversary, so the default
+/// SipHash's protection against chosen collisions only costs time here.
+#[derive(Default)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        // The high bits of the product depend on every bit of the key; the
+        // rotation brings them down to the low bits the table indexes by.
+        self.0 = (self.0 ^ i)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(26);
     }
 }
 
