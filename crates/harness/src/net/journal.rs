@@ -43,8 +43,10 @@ impl Journal {
     /// A journal writing to `path`.
     pub fn to_file(path: &Path) -> std::io::Result<Self> {
         let file = File::create(path)?;
-        // Two chunks in flight at most: memory stays bounded if the disk is slow.
-        let (jobs, rx) = sync_channel(2);
+        // Bounded so memory stays bounded if the disk is slow, but deep enough
+        // (4 MiB) that the simulation rarely waits when the writer thread
+        // waits for a CPU on a busy machine.
+        let (jobs, rx) = sync_channel(16);
         let thread = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || write_jobs(file, rx))?;
