@@ -1,13 +1,20 @@
 //! Simulation speed: simulated seconds per wall second of `maelstrom test --sim`.
 //!
 //! `cargo bench --bench sim_speed` builds `maelstrom` and the reference nodes in
-//! release, runs each setup below in simulation (median of `SIM_BENCH_RUNS`
-//! runs, default 3), and reports the ratio of the test's simulated duration (the
-//! time of the last operation in its history) to the wall time of the run.
-//! Targets (issue 5): at least 100x for the broadcast efficiency setup, 50x for
-//! a 60 s lin-kv run on 3 Raft nodes.
+//! release and runs each setup below in simulation, once per seed (seeds 1 to
+//! `SIM_BENCH_RUNS`, default 5), timing the whole command from process start
+//! to exit, store written. It reports the median ratio of the test's simulated
+//! duration (the time of the last operation in its history: time limit,
+//! recovery and final reads) to that wall time. Targets: at least 200x for
+//! the broadcast setup, 50x for 60 s of lin-kv on 3 Raft nodes.
+//!
+//! With `SIM_BENCH_OLD=DIR`, where DIR holds an older build's `maelstrom` and
+//! node binaries under the same names, every seed also runs the old pair,
+//! interleaved with the new one so both see the same machine load, and the
+//! report gives both medians and their ratio. On a shared, noisy machine
+//! compare figures from one run only.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -36,7 +43,7 @@ const SETUPS: &[Setup] = &[
             "--time-limit",
             "20",
         ],
-        target: 100.0,
+        target: 200.0,
     },
     Setup {
         name: "lin-kv on Raft, 3 nodes, 4n, rate 30, partitions, 60 s",
@@ -74,13 +81,69 @@ fn simulated_seconds(store: &Path) -> anyhow::Result<f64> {
     Ok(last as f64 / 1e9)
 }
 
+/// One timed run: (simulated seconds / wall seconds, wall seconds, exit code).
+fn run_once(
+    maelstrom: &Path,
+    node: &Path,
+    setup: &Setup,
+    seed: usize,
+) -> anyhow::Result<(f64, f64, i32)> {
+    let store = std::env::temp_dir().join(format!("sim-bench-{}-{seed}", std::process::id()));
+    let started = Instant::now();
+    let out = Command::new(maelstrom)
+        .arg("test")
+        .arg("--sim")
+        .arg("--bin")
+        .arg(node)
+        .args(setup.args)
+        .args(["--seed", &seed.to_string(), "--store"])
+        .arg(&store)
+        .output()?;
+    let wall = started.elapsed().as_secs_f64();
+    let simulated = simulated_seconds(&store);
+    let _ = std::fs::remove_dir_all(&store);
+    Ok((simulated? / wall, wall, out.status.code().unwrap_or(-1)))
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// The runs of one build over all seeds.
+#[derive(Default)]
+struct Runs {
+    ratios: Vec<f64>,
+    walls: Vec<f64>,
+    codes: Vec<i32>,
+}
+
+impl Runs {
+    fn push(&mut self, (ratio, wall, code): (f64, f64, i32)) {
+        self.ratios.push(ratio);
+        self.walls.push(wall);
+        self.codes.push(code);
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{:.0}x real time (median wall {:.3} s; exit codes {:?})",
+            median(self.ratios.clone()),
+            median(self.walls.clone()),
+            self.codes
+        )
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let runs: usize = std::env::var("SIM_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5)
+        .max(1);
+    let old: Option<PathBuf> = std::env::var_os("SIM_BENCH_OLD").map(PathBuf::from);
     let maelstrom = maelstrom_workbench::built_binary("maelstrom", "maelstrom", true)?;
-    println!("simulation speed, median of {runs} runs (release)");
+    println!("simulation speed, whole `maelstrom test --sim` command, median of seeds 1..={runs} (release)");
     for setup in SETUPS {
         let node = match maelstrom_workbench::built_binary(setup.package, setup.bin, true) {
             Ok(node) => node,
@@ -89,33 +152,26 @@ fn main() -> anyhow::Result<()> {
                 continue;
             }
         };
-        let mut ratios = Vec::new();
-        let mut verdicts = Vec::new();
-        for run in 0..runs {
-            // Removed when dropped, on an early `?` return too.
-            let scratch = tempfile::Builder::new().prefix("sim-bench-").tempdir()?;
-            let store = scratch.path().join("store");
-            let started = Instant::now();
-            let out = Command::new(&maelstrom)
-                .arg("test")
-                .arg("--sim")
-                .arg("--bin")
-                .arg(&node)
-                .args(setup.args)
-                .args(["--seed", &run.to_string(), "--store"])
-                .arg(&store)
-                .output()?;
-            let wall = started.elapsed().as_secs_f64();
-            let simulated = simulated_seconds(&store)?;
-            verdicts.push(out.status.code().unwrap_or(-1));
-            ratios.push(simulated / wall);
+        let old_pair = old
+            .as_ref()
+            .map(|dir| (dir.join("maelstrom"), dir.join(setup.bin)))
+            .filter(|(m, n)| m.exists() && n.exists());
+        let (mut new_runs, mut old_runs) = (Runs::default(), Runs::default());
+        for seed in 1..=runs {
+            new_runs.push(run_once(&maelstrom, &node, setup, seed)?);
+            if let Some((m, n)) = &old_pair {
+                old_runs.push(run_once(m, n, setup, seed)?);
+            }
         }
-        ratios.sort_by(f64::total_cmp);
-        let median = ratios[ratios.len() / 2];
-        println!(
-            "  {}: {median:.0}x real time (target {:.0}x; exit codes {verdicts:?})",
-            setup.name, setup.target
-        );
+        println!("  {} (target {:.0}x)", setup.name, setup.target);
+        println!("    this build: {}", new_runs.summary());
+        if old_pair.is_some() {
+            println!("    old build:  {}", old_runs.summary());
+            println!(
+                "    speed-up: {:.2}x (ratio of median wall times)",
+                median(old_runs.walls.clone()) / median(new_runs.walls.clone())
+            );
+        }
     }
     Ok(())
 }

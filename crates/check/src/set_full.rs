@@ -15,7 +15,9 @@ use crate::util::{cmp_json, nanos_to_ms, quantile_map, OrdValue};
 use crate::verdict::Validity;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Options for [`check`].
 #[derive(Debug, Clone)]
@@ -111,6 +113,89 @@ pub struct SetFullResult {
     pub reason: Option<String>,
 }
 
+/// Element ids by value, equal values (in [`cmp_json`]'s sense) sharing one.
+///
+/// Broadcast and g-set elements are integers, and every ok read lists all of
+/// them, so lookups dominate the check: integers go through a hash map,
+/// without copying or comparing JSON. Anything else goes through the JSON
+/// order, which also decides whether a non-integer number (`1.0`) is the same
+/// element as an integer (`1`).
+#[derive(Default)]
+struct Ids {
+    ints: HashMap<i64, usize, BuildHasherDefault<IntHasher>>,
+    other: BTreeMap<OrdValue, usize>,
+    /// Whether `other` holds a number, which an integer may equal.
+    other_numbers: bool,
+}
+
+impl Ids {
+    fn get(&self, v: &Value) -> Option<usize> {
+        if let Some(i) = v.as_i64() {
+            let found = self.ints.get(&i).copied();
+            if found.is_some() || !self.other_numbers {
+                return found;
+            }
+            return self.other.get(&OrdValue(v.clone())).copied();
+        }
+        if let Some(&id) = self.other.get(&OrdValue(v.clone())) {
+            return Some(id);
+        }
+        if !v.is_number() {
+            return None;
+        }
+        // A float or a large unsigned number equal to an integer element:
+        // rare enough for a scan; the smallest id keeps it deterministic.
+        self.ints
+            .iter()
+            .filter(|(&i, _)| cmp_json(&Value::from(i), v) == Ordering::Equal)
+            .map(|(_, &id)| id)
+            .min()
+    }
+
+    /// Adds `v` with id `id`; the caller has checked that it is new.
+    fn insert(&mut self, v: &Value, id: usize) {
+        match v.as_i64() {
+            Some(i) => {
+                self.ints.insert(i, id);
+            }
+            None => {
+                self.other_numbers |= v.is_number();
+                self.other.insert(OrdValue(v.clone()), id);
+            }
+        }
+    }
+}
+
+/// A hasher for integer keys: one multiplication (Fibonacci hashing). The
+/// keys come from the history, not from an adversary, so the default
+/// SipHash's protection against chosen collisions only costs time here.
+#[derive(Default)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        // The high bits of the product depend on every bit of the key; the
+        // rotation brings them down to the low bits the table indexes by.
+        self.0 = (self.0 ^ i)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(26);
+    }
+}
+
 /// A point in the history: (index, time in ns).
 type At = (u64, u64);
 
@@ -155,7 +240,7 @@ impl Elem {
 /// Checks a set history (upstream `set-full`, non-linearizable mode).
 pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
     let mut meter = Meter::new(&opts.budget);
-    let mut ids: BTreeMap<OrdValue, usize> = BTreeMap::new();
+    let mut ids = Ids::default();
     let mut elems: Vec<Elem> = Vec::new();
     let mut read_invokes: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
     let mut stamp: Vec<u64> = Vec::new();
@@ -176,11 +261,10 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
             break;
         }
         if op.f == opts.add_f {
-            let key = OrdValue(op.value.clone());
-            let id = match ids.get(&key) {
-                Some(&id) => id,
+            let id = match ids.get(&op.value) {
+                Some(id) => id,
                 None if op.kind == OpType::Invoke => {
-                    ids.insert(key, elems.len());
+                    ids.insert(&op.value, elems.len());
                     elems.push(Elem {
                         value: op.value.clone(),
                         known: None,
@@ -209,7 +293,7 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
                     let seen = op.value.as_array().unwrap_or(&empty);
                     let mut counts: BTreeMap<usize, u64> = BTreeMap::new();
                     for v in seen {
-                        if let Some(&id) = ids.get(&OrdValue(v.clone())) {
+                        if let Some(id) = ids.get(v) {
                             if stamp[id] == reads {
                                 *counts.entry(id).or_insert(1) += 1;
                             }
@@ -444,5 +528,35 @@ mod tests {
         let r = check(&h.0, &opts);
         assert_eq!(r.valid, Validity::Unknown);
         assert!(r.reason.unwrap().contains("up to index 0 of 4"));
+    }
+
+    /// Integers take the fast path; other values, and numbers that equal an
+    /// integer in the JSON order (`1.0` is `1`), are still the same elements.
+    #[test]
+    fn mixed_element_values() {
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(1), 0)
+            .op(Ok, 0, "add", json!(1), 1)
+            .op(Invoke, 0, "add", json!("a"), 2)
+            .op(Ok, 0, "add", json!("a"), 3)
+            .op(Invoke, 0, "add", json!(1.0), 4)
+            .op(Ok, 0, "add", json!(1.0), 5)
+            .op(Invoke, 0, "add", json!(2.5), 6)
+            .op(Ok, 0, "add", json!(2.5), 7)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([1.0, "a", 2.5, 7]), 11);
+        let r = check(&h.0, &SetFullOpts::g_set());
+        assert_eq!(r.attempt_count, 3);
+        assert_eq!(r.stable_count, 3);
+        assert_eq!(r.valid, Validity::Valid);
+        // A read returning 1 as an integer after an add of 2.5 finds both kinds.
+        let mut h = H(Vec::new());
+        h.op(Invoke, 0, "add", json!(2.0), 0)
+            .op(Ok, 0, "add", json!(2.0), 1)
+            .op(Invoke, 1, "read", json!(null), 10)
+            .op(Ok, 1, "read", json!([2]), 11);
+        let r = check(&h.0, &SetFullOpts::g_set());
+        assert_eq!(r.stable_count, 1);
+        assert_eq!(r.attempt_count, 1);
     }
 }

@@ -149,8 +149,8 @@ impl History {
     }
 
     /// Every operation, moved out (the history is empty afterwards): for the
-    /// analysis once the test has ended, without a second copy of what can be
-    /// gigabytes of read values.
+    /// analysis once the test is over, without copying what may be megabytes
+    /// of read results. Take [`History::exceptions_json`] first.
     pub fn take_ops(&self) -> Vec<Op> {
         std::mem::take(&mut self.inner.borrow_mut().ops)
     }

@@ -11,11 +11,13 @@
 //! `messages.jsonl` into it and stops reading at the limit, so memory stays
 //! bounded however long the test ran.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::net::is_client;
@@ -48,6 +50,7 @@ struct Arrow {
     recv_step: usize,
     colour: &'static str,
     label: String,
+    /// `src → dest body`, already escaped for XML.
     title: String,
 }
 
@@ -89,6 +92,36 @@ where
     draw(&read(lines))
 }
 
+/// The parts of a journal line that decide whether and where it is drawn.
+/// Deserialising into this skips the rest of the line (a body may hold
+/// thousands of values) without building it; only the lines that become
+/// arrows are parsed whole.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    message: MessageHead<'a>,
+}
+
+#[derive(Deserialize)]
+struct MessageHead<'a> {
+    #[serde(default)]
+    id: Value,
+    #[serde(borrow)]
+    src: Cow<'a, str>,
+    #[serde(borrow)]
+    dest: Cow<'a, str>,
+    #[serde(default, borrow)]
+    body: BodyHead<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct BodyHead<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+}
+
 /// Keeps the first [`MAX_EVENTS`] events, pairing each receipt with its send by
 /// the envelope's id (duplicated messages share an id: each copy is an arrow).
 fn read<I>(lines: I) -> Diagram
@@ -99,18 +132,15 @@ where
     let mut d = Diagram::default();
     // Message id -> step of its send. Bounded by MAX_EVENTS.
     let mut sent: HashMap<u64, usize> = HashMap::new();
+    // Reused for every arrow's serialised body.
+    let mut scratch = Vec::new();
     for line in lines {
-        let Ok(event) = serde_json::from_str::<Value>(line.as_ref()) else {
+        let line = line.as_ref();
+        let Ok(event) = serde_json::from_str::<Head>(line) else {
             continue;
         };
-        let (Some(kind), Some(msg)) = (event["type"].as_str(), event.get("message")) else {
-            continue;
-        };
-        let (Some(src), Some(dest)) = (msg["src"].as_str(), msg["dest"].as_str()) else {
-            continue;
-        };
-        let body = &msg["body"];
-        let body_type = body["type"].as_str().unwrap_or("");
+        let msg = &event.message;
+        let body_type = msg.body.kind.as_deref().unwrap_or("");
         if body_type == "init" || body_type == "init_ok" {
             continue;
         }
@@ -121,17 +151,32 @@ where
         }
         let step = d.steps;
         d.steps += 1;
-        d.participants.insert(src.to_string());
-        d.participants.insert(dest.to_string());
-        let id = msg["id"].as_u64();
-        match (kind, id) {
+        for id in [&msg.src, &msg.dest] {
+            if !d.participants.contains(id.as_ref()) {
+                d.participants.insert(id.to_string());
+            }
+        }
+        match (event.kind.as_ref(), msg.id.as_u64()) {
             ("send", Some(id)) => {
                 sent.insert(id, step);
             }
             ("recv", Some(id)) => {
-                if let Some(&send_step) = sent.get(&id) {
-                    d.arrows.push(arrow(src, dest, body, send_step, step));
-                }
+                let Some(&send_step) = sent.get(&id) else {
+                    continue;
+                };
+                // The head parsed, so the whole line does too.
+                let Ok(full) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                let body = &full["message"]["body"];
+                d.arrows.push(arrow(
+                    &msg.src,
+                    &msg.dest,
+                    body,
+                    send_step,
+                    step,
+                    &mut scratch,
+                ));
             }
             _ => {}
         }
@@ -139,7 +184,14 @@ where
     d
 }
 
-fn arrow(src: &str, dest: &str, body: &Value, send_step: usize, recv_step: usize) -> Arrow {
+fn arrow(
+    src: &str,
+    dest: &str,
+    body: &Value,
+    send_step: usize,
+    recv_step: usize,
+    scratch: &mut Vec<u8>,
+) -> Arrow {
     let body_type = body["type"].as_str().unwrap_or("?");
     let is_error = body_type == "error";
     let colour = if is_error {
@@ -149,6 +201,17 @@ fn arrow(src: &str, dest: &str, body: &Value, send_step: usize, recv_step: usize
     } else {
         NODE_COLOUR
     };
+    // `src → dest body`, escaped as it goes, without a copy of the body.
+    scratch.clear();
+    // Serialising a Value into memory cannot fail.
+    let _ = serde_json::to_writer(&mut *scratch, body);
+    let body_text = std::str::from_utf8(scratch).unwrap_or("");
+    let mut title = String::with_capacity(src.len() + dest.len() + body_text.len() + 8);
+    escape_into(&mut title, src);
+    title.push_str(" → ");
+    escape_into(&mut title, dest);
+    title.push(' ');
+    escape_into(&mut title, body_text);
     Arrow {
         src: src.to_string(),
         dest: dest.to_string(),
@@ -156,12 +219,52 @@ fn arrow(src: &str, dest: &str, body: &Value, send_step: usize, recv_step: usize
         recv_step,
         colour,
         label: truncate(&label(body_type, is_error, body), MAX_LABEL),
-        title: format!("{src} → {dest} {body}"),
+        title,
+    }
+}
+
+/// The keys every message has, left out of labels.
+const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
+
+/// A body without its [`RESERVED`] keys, serialised as an object.
+struct Payload<'a>(&'a serde_json::Map<String, Value>);
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(
+            self.0
+                .iter()
+                .filter(|(k, _)| !RESERVED.contains(&k.as_str())),
+        )
+    }
+}
+
+/// A writer that takes `left` more bytes, then fails: a label shows only its
+/// first characters, so serialising a long body further would be wasted.
+struct Limited<'a> {
+    buf: &'a mut Vec<u8>,
+    left: usize,
+}
+
+impl std::io::Write for Limited<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        let n = bytes.len().min(self.left);
+        self.buf.extend_from_slice(&bytes[..n]);
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
 /// `type` and what the message carries: an error's text, otherwise the body
 /// without the keys every message has (they would crowd out the payload).
+/// Long enough to be cut to [`MAX_LABEL`] characters, not necessarily whole.
 fn label(body_type: &str, is_error: bool, body: &Value) -> String {
     if is_error {
         match &body["text"] {
@@ -170,15 +273,22 @@ fn label(body_type: &str, is_error: bool, body: &Value) -> String {
             other => return format!("{body_type} {other}"),
         }
     }
-    let mut rest = body.as_object().cloned().unwrap_or_default();
-    for key in ["type", "msg_id", "in_reply_to"] {
-        rest.remove(key);
+    let Some(fields) = body.as_object() else {
+        return body_type.to_string();
+    };
+    if fields.keys().all(|k| RESERVED.contains(&k.as_str())) {
+        return body_type.to_string();
     }
-    if rest.is_empty() {
-        body_type.to_string()
-    } else {
-        format!("{body_type} {}", Value::Object(rest))
-    }
+    let mut out = format!("{body_type} ").into_bytes();
+    // MAX_LABEL + 1 characters of at most 4 bytes each are enough for
+    // `truncate` to cut exactly where it would cut the whole text; a character
+    // split at the limit becomes U+FFFD past that point and is cut off.
+    let limited = Limited {
+        buf: &mut out,
+        left: 4 * (MAX_LABEL + 1),
+    };
+    let _ = serde_json::to_writer(limited, &Payload(fields));
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
@@ -214,19 +324,42 @@ fn participant_key(id: &str) -> (bool, &str, u64, &str) {
 /// text) become U+FFFD, or the file would not open.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
+}
+
+/// [`escape`], appending to `out`. Works on bytes: everything it replaces is
+/// ASCII or U+FFFE/U+FFFF (EF BF BE/BF in UTF-8), and copies the runs between
+/// whole.
+fn escape_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'\t' | b'\n' | b'\r' => ("", 0),
+            c if c < 0x20 => ("\u{FFFD}", 1),
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                ("\u{FFFD}", 3)
+            }
+            _ => ("", 0),
+        };
+        if len == 0 {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        out.push_str(replacement);
+        i += len;
+        start = i;
+    }
+    out.push_str(&s[start..]);
 }
 
 fn draw(d: &Diagram) -> String {
@@ -303,7 +436,7 @@ fn draw(d: &Diagram) -> String {
         let _ = writeln!(
             s,
             r#"<g><title>{}</title><line x1="{x1:.1}" y1="{y1}" x2="{x2:.1}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx:.1}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx:.1} {my})">{}</text></g>"#,
-            escape(&a.title),
+            a.title,
             escape(&a.label),
             c = a.colour,
         );
@@ -469,5 +602,33 @@ mod tests {
         // 120 events: labels at steps 0, 50 and 100.
         assert_eq!(count(&svg, ">n1</text>"), 3);
         assert_eq!(count(&svg, "marker-end="), 60);
+    }
+
+    /// The label serialises only the start of a long body, and cuts it where
+    /// the whole text would have been cut, multi-byte characters included.
+    #[test]
+    fn labels_of_long_bodies_match_the_whole_text_cut() {
+        for payload in [
+            "x".repeat(300),
+            "é€😀".repeat(100),
+            format!("a{}", "😀".repeat(60)),
+        ] {
+            let body = serde_json::json!({"type": "t", "msg_id": 3, "z": payload, "a": [1, 2]});
+            let mut rest = body.as_object().unwrap().clone();
+            rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
+            let whole = format!("t {}", Value::Object(rest));
+            assert_eq!(
+                truncate(&label("t", false, &body), MAX_LABEL),
+                truncate(&whole, MAX_LABEL)
+            );
+        }
+        assert_eq!(
+            label("t", false, &serde_json::json!({"type": "t", "msg_id": 1})),
+            "t"
+        );
+        assert_eq!(
+            escape("a\u{FFFE}b\u{FFFF}\u{FFFD}\t"),
+            "a\u{FFFD}b\u{FFFD}\u{FFFD}\t"
+        );
     }
 }

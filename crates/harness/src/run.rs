@@ -1,10 +1,11 @@
 //! One test, start to finish: hosts, setup, phases, teardown, analysis, store.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
-use maelstrom_check::history::to_jsonl;
+use maelstrom_check::history::Op;
 use maelstrom_check::stats::{availability, stats};
 use maelstrom_check::Validity;
 use maelstrom_proto::Body;
@@ -227,30 +228,29 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     }
     // Every host is gone: what is still queued will never be delivered.
     net.finish();
-    // Nothing records any more: the ops move out instead of being copied.
+    // Nothing records any more: move the operations out rather than copy them.
+    let exceptions = history.exceptions_json();
     let ops = history.take_ops();
-    if let Some(d) = &dir {
-        // A convenience drawn from the journal; failing to draw it must not fail the test.
-        if let Err(e) = crate::lamport::write_svg(&d.path) {
-            eprintln!("warning: could not write messages.svg: {e}");
-        }
-        d.write("history.jsonl", &to_jsonl(&ops))?;
-        d.link_latest();
-    }
-    if let Err(e) = result {
+    let analysed = store_while(dir.as_ref(), &ops, || {
+        result.is_ok().then(|| {
+            let checked = workload.check(&ops);
+            (checked, stats(&ops), availability(&ops, cfg.availability))
+        })
+    })?;
+    // Only a run that failed goes without analysis.
+    let Some((checked, st, av)) = analysed else {
+        let e = result
+            .err()
+            .unwrap_or_else(|| HarnessError::Config("the analysis did not run".into()));
         if let Some(d) = &dir {
             d.write("crash.txt", &format!("{e}\n"))?;
         }
         return Err(e);
-    }
-
+    };
     let invocations = ops
         .iter()
         .filter(|o| o.is_client() && o.kind == maelstrom_check::OpType::Invoke)
         .count() as u64;
-    let checked = workload.check(&ops);
-    let st = stats(&ops);
-    let av = availability(&ops, cfg.availability);
     // A node that broke the protocol fails the test whatever its history says.
     let valid = Validity::merge_all([checked.valid, st.valid, av.valid, protocol.validity()]);
     let results = json!({
@@ -260,7 +260,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         "stats": st,
         "availability": av,
         "net": net.stats().to_json(invocations),
-        "exceptions": history.exceptions_json(),
+        "exceptions": exceptions,
         "protocol": protocol.to_json(),
     });
     if let Some(d) = &dir {
@@ -274,6 +274,48 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         results,
         store_dir: dir.map(|d| d.path),
     })
+}
+
+/// Writes `history.jsonl` and `messages.svg` (when the test keeps a store) on
+/// threads of their own while `analyse` runs on this one, then points the
+/// store's `latest` links at the test. Both files take as long to write as
+/// a broadcast test's checker takes to run, and neither needs the other.
+fn store_while<T>(
+    dir: Option<&TestDir>,
+    ops: &[Op],
+    analyse: impl FnOnce() -> T,
+) -> Result<T, HarnessError> {
+    let Some(d) = dir else {
+        return Ok(analyse());
+    };
+    std::thread::scope(|scope| {
+        let svg = scope.spawn(|| crate::lamport::write_svg(&d.path));
+        let history = scope.spawn(|| {
+            // The same lines as `to_jsonl`, streamed instead of built as one string.
+            d.write_with("history.jsonl", |out| {
+                for op in ops {
+                    serde_json::to_writer(&mut *out, op)?;
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
+            })
+        });
+        let analysed = analyse();
+        // A convenience drawn from the journal; failing to draw it must not fail the test.
+        if let Err(e) = join(svg) {
+            eprintln!("warning: could not write messages.svg: {e}");
+        }
+        join(history)?;
+        d.link_latest();
+        Ok(analysed)
+    })
+}
+
+/// A scoped thread's result, its panic passed on.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Setup, main phase (with the nemesis), heal, recovery wait and final phase.

@@ -1,6 +1,6 @@
 //! Round trips of upstream's documented messages through the wire types.
 
-use maelstrom_proto::schema::{check_reply, reply_schema};
+use maelstrom_proto::schema::{check_reply, reply_matches, reply_schema};
 use maelstrom_proto::workloads::{broadcast, counter, echo, init, kafka, lin_kv, txn};
 use maelstrom_proto::{Body, Envelope, ErrorCode, RpcError};
 use serde_json::{json, Value};
@@ -172,4 +172,74 @@ fn closed_reply_schemas() {
     assert!(check_reply(&txn, good.as_object().unwrap()).is_ok());
     let error = json!({"type":"error","in_reply_to":1,"code":11});
     assert!(check_reply(&txn, error.as_object().unwrap()).is_ok());
+}
+
+/// The fast path agrees with the full check on good and bad replies alike.
+#[test]
+fn reply_matches_agrees_with_check_reply() {
+    let cases = [
+        (
+            "echo",
+            "echo",
+            json!({"type":"echo_ok","in_reply_to":1,"msg_id":2,"echo":"x"}),
+        ),
+        (
+            "echo",
+            "echo",
+            json!({"type":"echo","in_reply_to":1,"echo":"x"}),
+        ),
+        (
+            "echo",
+            "echo",
+            json!({"type":"echo_ok","in_reply_to":1,"echo":"x","more":1}),
+        ),
+        ("echo", "echo", json!({"type":"echo_ok","echo":"x"})),
+        ("echo", "echo", json!({"type":"echo_ok","in_reply_to":1})),
+        (
+            "broadcast",
+            "read",
+            json!({"type":"read_ok","in_reply_to":1,"messages":null}),
+        ),
+        (
+            "broadcast",
+            "read",
+            json!({"type":"read_ok","in_reply_to":1,"messages":[1,2,3]}),
+        ),
+        (
+            "g-counter",
+            "read",
+            json!({"type":"read_ok","in_reply_to":1,"value":1.5}),
+        ),
+        (
+            "kafka",
+            "poll",
+            json!({"type":"poll_ok","in_reply_to":1,"msgs":{"k":[[1]]}}),
+        ),
+        (
+            "kafka",
+            "poll",
+            json!({"type":"poll_ok","in_reply_to":1,"msgs":{"k":[[1,5]]}}),
+        ),
+        (
+            "txn-list-append",
+            "txn",
+            json!({"type":"txn_ok","in_reply_to":1,"txn":[["r",1,[1,2]],["append",1,3]]}),
+        ),
+        (
+            "txn-list-append",
+            "txn",
+            json!({"type":"txn_ok","in_reply_to":1,"txn":[["r",1,[1,2]],["x",1,3]]}),
+        ),
+        (
+            "txn-list-append",
+            "txn",
+            json!({"type":"error","in_reply_to":1,"code":11}),
+        ),
+    ];
+    for (workload, request, reply) in cases {
+        let schema = reply_schema(workload, request).unwrap();
+        let full = check_reply(&schema, reply.as_object().unwrap()).is_ok();
+        let body = Body::from_value(reply.clone()).unwrap();
+        assert_eq!(reply_matches(&schema, &body), full, "{reply}");
+    }
 }
