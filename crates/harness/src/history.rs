@@ -143,6 +143,22 @@ impl History {
         self.push(OpType::Info, NEMESIS, &inv, value, None);
     }
 
+    /// The history as history.jsonl holds it: one operation per line, the
+    /// nemesis's with process `"nemesis"` as upstream writes them (readers,
+    /// ours included, take any non-numeric process for the nemesis).
+    pub fn to_jsonl(ops: &[Op]) -> String {
+        let mut out = String::new();
+        for op in ops {
+            let mut v = serde_json::to_value(op).unwrap_or_default();
+            if op.process == NEMESIS {
+                v["process"] = json!("nemesis");
+            }
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
     /// A copy of every operation so far.
     pub fn ops(&self) -> Vec<Op> {
         self.inner.borrow().ops.clone()
@@ -182,5 +198,29 @@ impl History {
         } else {
             json!({"valid": true, "exceptions": list})
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nemesis_operations_are_written_with_upstreams_process_name() {
+        let h = History::new(Clock::start());
+        h.invoke(0, &Invocation::new("read", Value::Null));
+        h.nemesis("start-partition", json!("majority"));
+        let text = History::to_jsonl(&h.ops());
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["process"], json!(0));
+        assert_eq!(lines[1]["process"], json!("nemesis"));
+        // The checkers' reader takes it back as the nemesis.
+        let ops = maelstrom_check::history::parse_jsonl(&text).unwrap();
+        assert_eq!(ops[1].process, NEMESIS);
+        assert!(!ops[1].is_client());
+        assert_eq!(ops, h.ops());
     }
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
-use maelstrom_check::history::to_jsonl;
 use maelstrom_check::stats::{availability, stats};
 use maelstrom_check::Validity;
 use maelstrom_proto::Body;
@@ -232,7 +231,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         if let Err(e) = crate::lamport::write_svg(&d.path) {
             eprintln!("warning: could not write messages.svg: {e}");
         }
-        d.write("history.jsonl", &to_jsonl(&ops))?;
+        d.write("history.jsonl", &History::to_jsonl(&ops))?;
         d.link_latest();
     }
     if let Err(e) = result {
