@@ -24,6 +24,33 @@ pub enum Command {
     Grade(Box<super::grade::GradeArgs>),
     /// Run every exercise's reference solution through its levels.
     Demo(super::demo::DemoArgs),
+    /// List every exercise and level with its last result from `maelstrom grade`.
+    Progress(super::grade::progress::ProgressArgs),
+    /// Look after the store folder.
+    Store(StoreArgs),
+}
+
+/// `maelstrom store` options.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+/// `maelstrom store` actions.
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Remove old test folders: keep the newest N per workload, and drop the
+    /// reference's grading runs (grading repeats them).
+    Prune {
+        /// How many test folders to keep per workload.
+        #[arg(long = "keep", value_name = "N", default_value_t = 10)]
+        keep: usize,
+        /// The store folder.
+        #[arg(long = "store", value_name = "DIR", default_value = "store")]
+        store: PathBuf,
+    },
 }
 
 /// `maelstrom test` options (upstream's names and defaults).

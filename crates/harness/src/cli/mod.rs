@@ -49,6 +49,37 @@ pub fn main(argv: Vec<String>, library: Option<LibraryNodes>) -> i32 {
         Command::Test(args) => test_command(&args, &argv, library),
         Command::Grade(args) => grade::command(&args),
         Command::Demo(args) => demo::command(&args),
+        Command::Progress(args) => grade::progress::command(&args),
+        Command::Store(args) => store_command(&args),
+    }
+}
+
+/// `maelstrom store prune`: removes old test folders and says how much room
+/// that made.
+fn store_command(args: &args::StoreArgs) -> i32 {
+    let args::StoreAction::Prune { keep, store } = &args.action;
+    if !store.is_dir() {
+        eprintln!("{}: no such store folder", store.display());
+        return EXIT_BAD_ARGS;
+    }
+    let before = crate::store::size_of(store);
+    match crate::store::prune(store, *keep) {
+        Ok(p) => {
+            println!(
+                "Removed {} folder(s), {:.1} MB; kept the newest {keep} test(s) per workload \
+                 ({} in all). {} now holds {:.1} MB.",
+                p.folders,
+                p.bytes as f64 / 1e6,
+                p.kept,
+                store.display(),
+                before.saturating_sub(p.bytes) as f64 / 1e6
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_CRASH
+        }
     }
 }
 
@@ -83,7 +114,7 @@ fn process_test(args: &TestArgs) -> i32 {
         announce(&cfg, i, args.test_count);
         match crate::run_blocking(cfg) {
             Ok(outcome) => {
-                report::summary(&outcome);
+                report::summary(&outcome, report::RunMode::Processes);
                 if outcome.valid != Validity::Valid {
                     return outcome.valid.exit_code();
                 }

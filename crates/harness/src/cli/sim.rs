@@ -161,7 +161,7 @@ pub fn test(args: &TestArgs, argv: &[String], nodes: LibraryNodes) -> i32 {
     let started = Instant::now();
     match simulate(cfg.clone(), nodes) {
         Ok(outcome) => {
-            report::summary(&outcome);
+            report::summary(&outcome, report::RunMode::Simulation);
             eprintln!(
                 "Simulated in {:.2} s of wall time.",
                 started.elapsed().as_secs_f64()
