@@ -416,10 +416,16 @@ fn describe(p: &Pair<'_>) -> String {
         None => "never completed".to_string(),
         Some(c) => match c.kind {
             OpType::Ok => {
-                if c.value.is_null() {
+                // A reply body's bookkeeping says nothing about what went wrong.
+                let mut value = c.value.clone();
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("in_reply_to");
+                    map.remove("msg_id");
+                }
+                if value.is_null() {
                     "succeeded".into()
                 } else {
-                    format!("returned {}", words(&c.value))
+                    format!("returned {}", words(&value))
                 }
             }
             OpType::Fail => format!("failed: {}", error_words(c.error.as_ref())),
@@ -555,8 +561,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A history from `(type, process, f, value, final, error)` rows.
-    fn history(rows: &[(&str, i64, &str, Value, bool, Option<Value>)]) -> Vec<Op> {
+    /// One history row: `(type, process, f, value, final, error)`.
+    type Row<'a> = (&'a str, i64, &'a str, Value, bool, Option<Value>);
+
+    /// A history from rows.
+    fn history(rows: &[Row<'_>]) -> Vec<Op> {
         let text: Vec<String> = rows
             .iter()
             .enumerate()

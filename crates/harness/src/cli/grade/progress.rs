@@ -69,28 +69,25 @@ impl LevelRecord {
         serde_json::from_str(&text).ok()
     }
 
-    /// `pass`/`FAIL` and what else a learner wants to know, in one line.
+    /// `pass`/`FAIL` and what else a learner wants to know, in one line:
+    /// which seeds failed, the mode, when.
     fn describe(&self) -> (String, String) {
         let when = readable_time(&self.when);
-        if self.passed {
-            (
-                "pass".into(),
-                format!("{when}, {} seed(s), {}", self.seeds.len(), self.mode),
-            )
+        let n = self.seeds.len();
+        let what = if self.passed {
+            format!("all {n} seed{}", if n == 1 { "" } else { "s" })
         } else if self.failed_seeds.is_empty() {
-            ("FAIL".into(), format!("{when}, {}", self.mode))
+            "failed".to_string()
         } else {
             let seeds: Vec<String> = self.failed_seeds.iter().map(u64::to_string).collect();
-            (
-                "FAIL".into(),
-                format!(
-                    "{when}, failed seed(s) {} of {}, {}",
-                    seeds.join(", "),
-                    self.seeds.len(),
-                    self.mode
-                ),
+            format!(
+                "seed{} {} failed (of {n})",
+                if seeds.len() == 1 { "" } else { "s" },
+                seeds.join(", ")
             )
-        }
+        };
+        let result = if self.passed { "pass" } else { "FAIL" };
+        (result.into(), format!("{what}, {}, {when}", self.mode))
     }
 }
 
@@ -111,13 +108,17 @@ fn readable_time(stamp: &str) -> String {
     }
 }
 
+/// One exercise in the overview: its name and, per level, the label and the
+/// last record.
+pub type ExerciseProgress = (String, Vec<(String, Option<LevelRecord>)>);
+
 /// The learner's store folder of a level: where `maelstrom grade` records it.
 pub fn level_dir(store: &Path, exercise: &str, level: &str) -> PathBuf {
     store.join("grade").join(exercise).join("yours").join(level)
 }
 
 /// The overview: per exercise, each level's label and its last record.
-pub fn overview(exercises: &[(String, Vec<(String, Option<LevelRecord>)>)]) -> String {
+pub fn overview(exercises: &[ExerciseProgress]) -> String {
     let name_w = exercises
         .iter()
         .map(|(n, _)| n.chars().count())
@@ -125,7 +126,13 @@ pub fn overview(exercises: &[(String, Vec<(String, Option<LevelRecord>)>)]) -> S
         .max()
         .unwrap_or(0);
     // Level titles wrap so the whole line fits; the detail follows them.
-    let level_w = 44;
+    let level_w = exercises
+        .iter()
+        .flat_map(|(_, levels)| levels.iter().map(|(l, _)| l.chars().count()))
+        .chain(["level".len()])
+        .max()
+        .unwrap_or(0)
+        .min(40);
     let result_w = "result".len();
     let detail_w = WIDTH - name_w - level_w - result_w - 6;
     let mut out = String::new();
@@ -178,10 +185,7 @@ pub struct ProgressArgs {
 }
 
 /// The overview's rows for `exercises`, read from the store.
-pub fn records(
-    exercises: &[Exercise],
-    store: &Path,
-) -> Vec<(String, Vec<(String, Option<LevelRecord>)>)> {
+pub fn records(exercises: &[Exercise], store: &Path) -> Vec<ExerciseProgress> {
     exercises
         .iter()
         .map(|ex| {
@@ -277,12 +281,12 @@ mod tests {
         ];
         let text = overview(&rows);
         let expected = "\
-exercise    level                                         result  last graded
-echo        a echo on one node                            pass    2025-01-02 03:04 UTC, 3 seed(s),
-                                                                  simulation
-unique-ids  b unique ids on three nodes, totally          FAIL    2025-01-02 03:04 UTC, failed
-            available under partitions                            seed(s) 2, 3 of 3, simulation
-            c something                                   -       not graded yet
+exercise    level                                     result  last graded
+echo        a echo on one node                        pass    all 3 seeds, simulation, 2025-01-02
+                                                              03:04 UTC
+unique-ids  b unique ids on three nodes, totally      FAIL    seeds 2, 3 failed (of 3), simulation,
+            available under partitions                        2025-01-02 03:04 UTC
+            c something                               -       not graded yet
 
 1 of 3 levels pass.
 ";
