@@ -1,5 +1,5 @@
-//! `maelstrom grade`: the echo reference passes, the echo starter fails level one
-//! with a message that says why, and how to replay it.
+//! `maelstrom grade`: the echo reference passes, the echo starter (as committed)
+//! fails level one with a message that says why, and how to replay it.
 //!
 //! The grade config is written here rather than read from exercises/01-echo, so
 //! the test pins one short level (simulation makes its 10 s cost milliseconds).
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{scratch, workspace};
+use maelstrom::cli::grade::config::load_exercises;
 
 const ECHO_GRADE: &str = r#"
 exercise = "echo"
@@ -31,8 +32,9 @@ criteria = [
 ]
 "#;
 
-/// Runs `maelstrom grade echo EXTRA...` against a scratch exercises folder.
-fn grade(name: &str, extra: &[&str]) -> (Output, String) {
+/// Runs `maelstrom grade echo EXTRA...` against a scratch exercises folder;
+/// the folder (with the store) lives as long as the returned `Scratch`.
+fn grade(name: &str, extra: &[&str]) -> (Output, String, common::Scratch) {
     let dir = scratch(name);
     let exercises = dir.join("exercises");
     std::fs::create_dir_all(exercises.join("01-echo")).unwrap();
@@ -53,12 +55,12 @@ fn grade(name: &str, extra: &[&str]) -> (Output, String) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out, text)
+    (out, text, dir)
 }
 
 #[test]
 fn the_echo_reference_passes() {
-    let (out, text) = grade("grade-ref", &["--reference"]);
+    let (out, text, _dir) = grade("grade-ref", &["--reference"]);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("a one node  pass"), "{text}");
     assert!(text.contains("All 1 level(s) pass."), "{text}");
@@ -66,7 +68,17 @@ fn the_echo_reference_passes() {
 
 #[test]
 fn the_echo_starter_fails_level_one_and_says_why() {
-    let (out, text) = grade("grade-starter", &[]);
+    // The starter as committed: the one in exercises/ may be a learner's
+    // solution by now.
+    let ws = workspace();
+    let exercises = load_exercises(&ws.join("exercises")).expect("grade.toml files parse");
+    if let Err(why) = common::git_checkout(&ws) {
+        eprintln!("skipped: the committed starter cannot be read ({why})");
+        return;
+    }
+    let pristine = common::Pristine::new(&ws, &exercises).unwrap_or_else(|e| panic!("{e}"));
+    let starter = pristine.binary("echo-starter", "echo");
+    let (out, text, _dir) = grade("grade-starter", &["--bin", starter.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{text}");
     // The table: the starter's values beside the reference's.
     assert!(text.contains("a one node  FAIL"), "{text}");
@@ -134,14 +146,14 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 
 #[test]
 fn processes_mode_is_chosen_and_reported() {
-    let (out, text) = grade("grade-processes", &["--reference", "--processes"]);
+    let (out, text, _dir) = grade("grade-processes", &["--reference", "--processes"]);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("as processes"), "{text}");
     assert!(
         text.contains("Mode: processes, one seed per level"),
         "{text}"
     );
-    let (out, text) = grade("grade-sim", &["--reference"]);
+    let (out, text, _dir) = grade("grade-sim", &["--reference"]);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Mode: simulation"), "{text}");
 }
@@ -150,7 +162,7 @@ fn processes_mode_is_chosen_and_reported() {
 fn sim_mode_refuses_a_binary_without_the_library() {
     let dir = scratch("grade-sim-refused");
     let node = common::python_node(&dir, "echo.py", "main(lambda msg: None)");
-    let (out, text) = grade(
+    let (out, text, _dir) = grade(
         "grade-sim-refused-run",
         &["--sim", "--bin", node.to_str().unwrap()],
     );

@@ -78,11 +78,11 @@ fn broadcast_passes_with_partitions_and_latency() {
     let results = passes(cfg);
     assert!(results["workload"]["stable-count"].as_u64().unwrap() > 0);
     assert!(results["net"]["servers"]["msg-count"].as_u64().unwrap() > 0);
-    // Partitions happened, and are recorded as nemesis ops (process -1).
+    // Partitions happened, and are recorded as nemesis ops (process "nemesis", as upstream writes them).
     let history = std::fs::read_to_string(dir.join("store/latest/history.jsonl")).unwrap();
     let starts = history
         .lines()
-        .filter(|l| l.contains("\"start-partition\"") && l.contains("\"process\":-1"))
+        .filter(|l| l.contains("\"start-partition\"") && l.contains("\"process\":\"nemesis\""))
         .count();
     assert!(starts >= 1, "no partition in {history}");
 }

@@ -143,6 +143,30 @@ impl History {
         self.push(OpType::Info, NEMESIS, &inv, value, None);
     }
 
+    /// The history as history.jsonl holds it: one operation per line, the
+    /// nemesis's with process `"nemesis"` as upstream writes them (readers,
+    /// ours included, take any non-numeric process for the nemesis).
+    pub fn to_jsonl(ops: &[Op]) -> String {
+        let mut out = Vec::new();
+        for op in ops {
+            // Writing to memory cannot fail.
+            let _ = Self::write_jsonl_line(&mut out, op);
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes one line of [`History::to_jsonl`] to `out`, streamed.
+    pub fn write_jsonl_line<W: std::io::Write>(out: &mut W, op: &Op) -> std::io::Result<()> {
+        if op.process == NEMESIS {
+            let mut v = serde_json::to_value(op)?;
+            v["process"] = json!("nemesis");
+            serde_json::to_writer(&mut *out, &v)?;
+        } else {
+            serde_json::to_writer(&mut *out, op)?;
+        }
+        out.write_all(b"\n")
+    }
+
     /// A copy of every operation so far.
     pub fn ops(&self) -> Vec<Op> {
         self.inner.borrow().ops.clone()
@@ -189,5 +213,29 @@ impl History {
         } else {
             json!({"valid": true, "exceptions": list})
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nemesis_operations_are_written_with_upstreams_process_name() {
+        let h = History::new(Clock::start());
+        h.invoke(0, &Invocation::new("read", Value::Null));
+        h.nemesis("start-partition", json!("majority"));
+        let text = History::to_jsonl(&h.ops());
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["process"], json!(0));
+        assert_eq!(lines[1]["process"], json!("nemesis"));
+        // The checkers' reader takes it back as the nemesis.
+        let ops = maelstrom_check::history::parse_jsonl(&text).unwrap();
+        assert_eq!(ops[1].process, NEMESIS);
+        assert!(!ops[1].is_client());
+        assert_eq!(ops, h.ops());
     }
 }

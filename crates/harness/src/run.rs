@@ -1,6 +1,5 @@
 //! One test, start to finish: hosts, setup, phases, teardown, analysis, store.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
@@ -294,8 +293,7 @@ fn store_while<T>(
             // The same lines as `to_jsonl`, streamed instead of built as one string.
             d.write_with("history.jsonl", |out| {
                 for op in ops {
-                    serde_json::to_writer(&mut *out, op)?;
-                    out.write_all(b"\n")?;
+                    History::write_jsonl_line(&mut *out, op)?;
                 }
                 Ok(())
             })

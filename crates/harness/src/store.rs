@@ -92,6 +92,100 @@ impl TestDir {
     }
 }
 
+/// What [`prune`] removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    /// Test folders removed.
+    pub folders: usize,
+    /// Their size in bytes.
+    pub bytes: u64,
+    /// Test folders kept.
+    pub kept: usize,
+}
+
+/// Whether a folder name is a test's timestamp (`20250102T030405.678Z`,
+/// perhaps with a `-N` suffix), the only folders [`prune`] removes.
+fn is_stamp(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 20 && b[..8].iter().all(u8::is_ascii_digit) && b[8] == b'T' && b[19] == b'Z'
+}
+
+/// The size of everything under `path`, not following symlinks.
+pub fn size_of(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| size_of(&e.path()))
+        .sum()
+}
+
+/// Shrinks a store: in every `root/<workload>/` it keeps the newest `keep`
+/// test folders and removes the older ones; under `root/grade/` it removes the
+/// reference's folders (grading runs the reference again each time) and
+/// leaves the learner's, which grading keeps small itself. `latest` links that
+/// pointed at a removed folder are pointed at the newest kept one, or removed.
+pub fn prune(root: &Path, keep: usize) -> Result<Pruned, HarnessError> {
+    let mut out = Pruned::default();
+    let entries = std::fs::read_dir(root).map_err(io_err(root))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        if dir.file_name().is_some_and(|n| n == "grade") {
+            for exercise in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let reference = exercise.path().join("reference");
+                if reference.is_dir() {
+                    out.bytes += size_of(&reference);
+                    std::fs::remove_dir_all(&reference).map_err(io_err(&reference))?;
+                    out.folders += 1;
+                }
+            }
+            continue;
+        }
+        let mut tests: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| is_stamp(n))
+            .collect();
+        // Stamps sort as times; a `-N` suffix sorts after its base.
+        tests.sort();
+        let old = tests.len().saturating_sub(keep);
+        for name in &tests[..old] {
+            let path = dir.join(name);
+            out.bytes += size_of(&path);
+            std::fs::remove_dir_all(&path).map_err(io_err(&path))?;
+            out.folders += 1;
+        }
+        out.kept += tests.len() - old;
+        let link = dir.join("latest");
+        if std::fs::symlink_metadata(&link).is_ok() && !link.exists() {
+            let _ = std::fs::remove_file(&link);
+            #[cfg(unix)]
+            if let Some(newest) = tests.last() {
+                let _ = std::os::unix::fs::symlink(newest, &link);
+            }
+        }
+    }
+    // `root/latest` points into a workload folder: drop it if that test is gone.
+    let link = root.join("latest");
+    if std::fs::symlink_metadata(&link).is_ok() && !link.exists() {
+        let _ = std::fs::remove_file(&link);
+    }
+    Ok(out)
+}
+
 /// `YYYYMMDDTHHMMSS.mmmZ` in UTC, like upstream's basic-date-time.
 pub fn basic_date_time(t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -125,6 +219,55 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn prune_keeps_the_newest_tests_and_fixes_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let stamps = [
+            "20250101T000000.000Z",
+            "20250101T000000.000Z-2",
+            "20250102T000000.000Z",
+        ];
+        for s in stamps {
+            let logs = root.join("echo").join(s).join("node-logs");
+            std::fs::create_dir_all(&logs).unwrap();
+            std::fs::write(root.join("echo").join(s).join("results.json"), "0123456789").unwrap();
+        }
+        // Not a test folder: left alone whatever its age.
+        std::fs::create_dir_all(root.join("echo/notes")).unwrap();
+        let grade = root.join("grade/echo");
+        std::fs::create_dir_all(grade.join("reference/a/seed-1")).unwrap();
+        std::fs::write(grade.join("reference/a/seed-1/x"), "12345").unwrap();
+        std::fs::create_dir_all(grade.join("yours/a/seed-1")).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("20250101T000000.000Z", root.join("echo/latest")).unwrap();
+            std::os::unix::fs::symlink("echo/20250101T000000.000Z", root.join("latest")).unwrap();
+        }
+        let pruned = prune(root, 1).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                folders: 3,
+                bytes: 25,
+                kept: 1
+            }
+        );
+        assert!(root.join("echo/20250102T000000.000Z").is_dir());
+        assert!(!root.join("echo/20250101T000000.000Z-2").exists());
+        assert!(root.join("echo/notes").is_dir());
+        assert!(!grade.join("reference").exists());
+        assert!(grade.join("yours/a/seed-1").is_dir());
+        #[cfg(unix)]
+        {
+            let latest = std::fs::read_link(root.join("echo/latest")).unwrap();
+            assert_eq!(latest, PathBuf::from("20250102T000000.000Z"));
+            assert!(std::fs::symlink_metadata(root.join("latest")).is_err());
+        }
+        // Nothing more to do the second time.
+        assert_eq!(prune(root, 1).unwrap().folders, 0);
+    }
 
     #[test]
     fn formats_utc() {

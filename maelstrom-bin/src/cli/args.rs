@@ -26,6 +26,33 @@ pub enum Command {
     Demo(super::demo::DemoArgs),
     /// Work with sweeps run in shards (`test --seeds A..B --shard K/N --summary FILE`).
     Sweep(SweepArgs),
+    /// List every exercise and level with its last result from `maelstrom grade`.
+    Progress(super::grade::progress::ProgressArgs),
+    /// Look after the store folder.
+    Store(StoreArgs),
+}
+
+/// `maelstrom store` options.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: StoreAction,
+}
+
+/// `maelstrom store` actions.
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Remove old test folders: keep the newest N per workload, and drop the
+    /// reference's grading runs (grading repeats them).
+    Prune {
+        /// How many test folders to keep per workload.
+        #[arg(long = "keep", value_name = "N", default_value_t = 10)]
+        keep: usize,
+        /// The store folder.
+        #[arg(long = "store", value_name = "DIR", default_value = "store")]
+        store: PathBuf,
+    },
 }
 
 /// `maelstrom sweep` commands.

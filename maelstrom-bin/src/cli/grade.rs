@@ -9,6 +9,7 @@
 pub mod config;
 pub mod criteria;
 pub mod explain;
+pub mod progress;
 pub mod runner;
 pub mod stages;
 pub mod table;
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 use super::EXIT_BAD_ARGS;
 use config::{Exercise, GradeConfig, Level};
+use progress::LevelRecord;
 use runner::{Binary, Job, Ran};
 use table::{CriterionRow, LevelRow, Status};
 
@@ -213,13 +215,14 @@ pub fn command(args: &GradeArgs) -> i32 {
     };
     let graded = learner.clone().unwrap_or_else(|| reference.clone());
     let store = args.store.join("grade").join(&cfg.exercise);
+    let who = if args.reference { "reference" } else { "yours" };
     let plan = Plan::new(
         cfg,
         &levels,
         seeds.as_deref(),
         &graded,
-        &store.join("yours"),
-        if args.reference { "reference" } else { "yours" },
+        &store.join(who),
+        who,
     );
     // The reference runs exactly the learner's tests (seeds included), so its
     // column compares like with like.
@@ -242,6 +245,11 @@ pub fn command(args: &GradeArgs) -> i32 {
     let (mine, theirs) = ran.split_at(plan.jobs.len());
     let evals = plan.evaluate(mine);
     let ref_evals = ref_plan.as_ref().map(|p| p.evaluate(theirs));
+    // Keep what a learner may look at, not every seed's folder.
+    plan.tidy(mine);
+    if let Some(p) = &ref_plan {
+        p.tidy(theirs);
+    }
     // Stage levels run the crate's own scenario tests: the learner's starter, or
     // the reference's with --reference. A bare --bin has no crate to run them in.
     let stage_crate = match (&args.bin, args.reference) {
@@ -280,6 +288,23 @@ pub fn command(args: &GradeArgs) -> i32 {
             ),
         })
         .collect();
+    if !args.reference {
+        let mode = if graded.library {
+            "simulation"
+        } else {
+            "processes"
+        };
+        let passes = plan.passes(mine);
+        for (i, level) in levels.iter().enumerate() {
+            let seeds: Vec<(u64, bool)> = plan.spans[i]
+                .clone()
+                .map(|j| (plan.jobs[j].seed, passes[j]))
+                .collect();
+            if let Some(record) = LevelRecord::new(&rows[i], &seeds, mode) {
+                record.save(&store.join("yours").join(&level.name));
+            }
+        }
+    }
     println!();
     print!("{}", table::render(&rows, ref_evals.is_some()));
     println!(
@@ -348,6 +373,9 @@ fn summary(rows: &[LevelRow]) -> i32 {
         1
     }
 }
+
+/// How many failing seeds' folders grading keeps per level (the lowest ones).
+pub const KEPT_FAILURES: usize = 5;
 
 /// The most seeds `--seeds N` or `A..B` may name for grading.
 const MAX_GRADE_SEEDS: u64 = 100_000;
@@ -467,6 +495,61 @@ impl Plan {
             job.label = format!("{who}: {what}");
         }
         plan
+    }
+
+    /// Whether each job ran and met every criterion of its level.
+    fn passes(&self, ran: &[Ran]) -> Vec<bool> {
+        let mut out = vec![false; self.jobs.len()];
+        for (span, level) in self.spans.iter().zip(&self.levels) {
+            for i in span.clone() {
+                out[i] = match &ran[i] {
+                    Ran::Done { results, .. } => level
+                        .criteria
+                        .iter()
+                        .all(|c| criteria::judge(c, results).pass),
+                    Ran::Crashed(_) => false,
+                };
+            }
+        }
+        out
+    }
+
+    /// Removes the store folders nobody needs: of each level, it keeps the
+    /// folders of the (at most [`KEPT_FAILURES`] lowest) failing seeds and of
+    /// the level's last seed, and drops the rest, including folders of seeds
+    /// from earlier gradings that this one did not run.
+    pub fn tidy(&self, ran: &[Ran]) {
+        let passes = self.passes(ran);
+        for span in &self.spans {
+            let Some(last) = span.clone().last() else {
+                continue;
+            };
+            let mut failing: Vec<&Job> = span
+                .clone()
+                .filter(|&i| !passes[i])
+                .map(|i| &self.jobs[i])
+                .collect();
+            failing.sort_by_key(|j| j.seed);
+            failing.truncate(KEPT_FAILURES);
+            let keep: Vec<&Path> = failing
+                .iter()
+                .map(|j| j.store.as_path())
+                .chain([self.jobs[last].store.as_path()])
+                .collect();
+            let Some(level_dir) = self.jobs[last].store.parent() else {
+                continue;
+            };
+            let Ok(entries) = std::fs::read_dir(level_dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let is_seed = entry.file_name().to_string_lossy().starts_with("seed-");
+                if is_seed && !keep.contains(&path.as_path()) {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+            }
+        }
     }
 
     /// Judges each level from its jobs' results.
@@ -651,15 +734,18 @@ fn failure_report(level: &Level, eval: &Eval) -> Option<String> {
             }
         }
     }
+    let history = explain::read_history(dir);
+    if let Some(line) = explain::summary_line(results) {
+        out.push(format!("  - {line}"));
+    }
     out.extend(
-        explain::explain(results)
+        explain::explain(results, &history)
             .into_iter()
             .map(|l| format!("  - {l}")),
     );
-    // How the first failed operation was answered: for a starter, the
+    // The operation that made the run invalid; for a starter, the
     // not-supported error that says which message it does not handle yet.
-    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap_or_default();
-    if let Some(line) = explain::first_error(&history) {
+    if let Some(line) = explain::culprit(results, &history) {
         out.push(format!("  - {line}"));
     }
     out.push(format!("  Replay: {}", job.replay()));

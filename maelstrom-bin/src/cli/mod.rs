@@ -43,6 +43,37 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Grade(args) => grade::command(&args),
         Command::Demo(args) => demo::command(&args),
         Command::Sweep(args) => sim::merge_command(&args),
+        Command::Progress(args) => grade::progress::command(&args),
+        Command::Store(args) => store_command(&args),
+    }
+}
+
+/// `maelstrom store prune`: removes old test folders and says how much room
+/// that made.
+fn store_command(args: &args::StoreArgs) -> i32 {
+    let args::StoreAction::Prune { keep, store } = &args.action;
+    if !store.is_dir() {
+        eprintln!("{}: no such store folder", store.display());
+        return EXIT_BAD_ARGS;
+    }
+    let before = maelstrom_harness::store::size_of(store);
+    match maelstrom_harness::store::prune(store, *keep) {
+        Ok(p) => {
+            println!(
+                "Removed {} folder(s), {:.1} MB; kept the newest {keep} test(s) per workload \
+                 ({} in all). {} now holds {:.1} MB.",
+                p.folders,
+                p.bytes as f64 / 1e6,
+                p.kept,
+                store.display(),
+                before.saturating_sub(p.bytes) as f64 / 1e6
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_CRASH
+        }
     }
 }
 
@@ -77,7 +108,7 @@ fn process_test(args: &TestArgs) -> i32 {
         announce(&cfg, i, args.test_count);
         match maelstrom_harness::run_blocking(cfg) {
             Ok(outcome) => {
-                report::summary(&outcome);
+                report::summary(&outcome, report::RunMode::Processes);
                 if outcome.valid != Validity::Valid {
                     return outcome.valid.exit_code();
                 }

@@ -2,10 +2,20 @@
 
 use maelstrom_harness::{HarnessError, Outcome, Validity};
 
+use super::grade::explain;
 use super::EXIT_CRASH;
 
+/// How a test ran, which decides what its seed can promise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Every node a child process, on the real clock.
+    Processes,
+    /// In-process nodes on virtual time: the seed fixes everything.
+    Simulation,
+}
+
 /// Prints results.json, a summary and upstream's closing line.
-pub fn summary(outcome: &Outcome) {
+pub fn summary(outcome: &Outcome, mode: RunMode) {
     let r = &outcome.results;
     println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
     let stats = &r["stats"];
@@ -14,26 +24,35 @@ pub fn summary(outcome: &Outcome) {
         "Ops: {} completed, {} ok, {} info, {} fail. Seed: {}.",
         stats["count"], stats["ok-count"], stats["info-count"], stats["fail-count"], r["seed"]
     );
+    if mode == RunMode::Processes {
+        println!("{}", seed_note(&r["seed"]));
+    }
     if let Some(dir) = &outcome.store_dir {
         println!(
             "Results, history, message journal and node logs: {}",
             dir.display()
         );
     }
-    for (section, v) in r.as_object().into_iter().flatten() {
-        if v.get("valid") == Some(&serde_json::Value::Bool(false)) {
-            println!("Invalid section: {section}");
-        }
+    if let Some(line) = explain::summary_line(r) {
+        println!("{line}");
+    }
+    let history = outcome
+        .store_dir
+        .as_deref()
+        .map(explain::read_history)
+        .unwrap_or_default();
+    // Why the run is not valid, in words; the protocol comes last (below).
+    let mut protocol = r.clone();
+    if let Some(map) = protocol.as_object_mut() {
+        map.remove("protocol");
+    }
+    for line in explain::explain(&protocol, &history) {
+        println!("{line}");
     }
     if outcome.valid != Validity::Valid {
-        if let Some(line) = first_error(outcome) {
+        if let Some(line) = explain::culprit(r, &history) {
             println!("{line}");
         }
-    }
-    // A workload may explain its verdict in a few lines (lin-kv: the key and
-    // the operations that cannot be linearized).
-    if let Some(text) = r["workload"].get("summary").and_then(|s| s.as_str()) {
-        println!("{text}");
     }
     // Last, so it is what the reader sees: a node that broke the protocol.
     if let Some(text) = maelstrom_harness::protocol::explain(&r["protocol"]) {
@@ -44,34 +63,14 @@ pub fn summary(outcome: &Outcome) {
     println!("{}", closing_line(outcome.valid));
 }
 
-/// The first client operation that got an error, in words: often the quickest
-/// way to see why a run failed (a request type the node does not support, a
-/// timeout, a malformed reply).
-fn first_error(outcome: &Outcome) -> Option<String> {
-    let dir = outcome.store_dir.as_ref()?;
-    let text = std::fs::read_to_string(dir.join("history.jsonl")).ok()?;
-    let ops = maelstrom_check::history::parse_jsonl(&text).ok()?;
-    let op = ops.iter().find(|op| {
-        op.is_client()
-            && matches!(
-                op.kind,
-                maelstrom_check::OpType::Fail | maelstrom_check::OpType::Info
-            )
-            && op.error.is_some()
-    })?;
-    let error = op.error.as_ref()?;
-    let error = match error {
-        serde_json::Value::Array(parts) => parts
-            .iter()
-            .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
-            .collect::<Vec<_>>()
-            .join(": "),
-        other => other.to_string(),
-    };
-    Some(format!(
-        "First failed operation: {} {} (process {}) got {error}",
-        op.f, op.value, op.process
-    ))
+/// What a process run's seed fixes and what it does not.
+fn seed_note(seed: &serde_json::Value) -> String {
+    format!(
+        "Seed {seed} fixes the harness's choices (the operations and their values, when they \
+         are sent, message latencies, partitions and faults), not the processes' own timing: \
+         a rerun with --seed {seed} can go differently. Nodes built with maelstrom-node replay \
+         exactly with --sim."
+    )
 }
 
 /// Upstream's last line for a verdict.
@@ -92,4 +91,19 @@ pub fn crash(e: &HarnessError) -> i32 {
 pub fn crash_message(message: &str) -> i32 {
     eprintln!("Oh jeez, I'm sorry, Maelstrom broke. Here's why:\n\n{message}");
     EXIT_CRASH
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_seed_says_what_it_does_not_fix() {
+        let note = seed_note(&serde_json::json!(7));
+        assert!(
+            note.starts_with("Seed 7 fixes the harness's choices"),
+            "{note}"
+        );
+        assert!(note.contains("not the processes' own timing"), "{note}");
+    }
 }

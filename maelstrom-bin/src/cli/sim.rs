@@ -117,7 +117,7 @@ pub fn test(args: &TestArgs, argv: &[String]) -> i32 {
     };
     match (reply, job) {
         (Reply::Ran(outcome), _) => {
-            report::summary(&outcome);
+            report::summary(&outcome, report::RunMode::Simulation);
             eprintln!(
                 "Simulated in {:.2} s of wall time.",
                 started.elapsed().as_secs_f64()

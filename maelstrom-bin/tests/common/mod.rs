@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use maelstrom::cli::grade::config::Exercise;
 use maelstrom_harness::{NodeProgram, TestConfig};
 
 /// A fresh scratch directory for one test, removed when dropped (a failing
@@ -223,4 +224,173 @@ pub fn workspace_binary(package: &str, bin: &str) -> PathBuf {
     let path = target.join("debug").join(bin);
     assert!(path.exists(), "{} was not built", path.display());
     path
+}
+
+/// Prefix of the pristine copies' package, binary and example names, so their
+/// build outputs never replace the learner's in the shared target directory.
+pub const PREFIX: &str = "pristine-";
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// The root of the git checkout around `workspace`, or why there is none.
+pub fn git_checkout(workspace: &Path) -> Result<PathBuf, String> {
+    let out = git(workspace, &["rev-parse", "--show-toplevel"])?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&out).trim()))
+}
+
+/// The starters as committed (read with `git show` from `HEAD`, or from
+/// `MAELSTROM_STARTERS_REV`), in a temporary cargo workspace whose dependencies
+/// point at the real crates. The starters in `exercises/` are where learners
+/// work, so tests that need a starter's behaviour build these copies.
+pub struct Pristine {
+    /// The temporary workspace (removed on drop).
+    dir: Scratch,
+}
+
+impl Pristine {
+    /// Writes the committed files of every exercise's `starter/` into a
+    /// temporary workspace, or says why it cannot (no git, not a clone).
+    pub fn new(workspace: &Path, exercises: &[Exercise]) -> Result<Pristine, String> {
+        let rev = std::env::var("MAELSTROM_STARTERS_REV").unwrap_or_else(|_| "HEAD".into());
+        let top = git_checkout(workspace)?;
+        let dir = scratch("pristine-starters");
+        let mut members = Vec::new();
+        for ex in exercises {
+            let starter = ex.dir.join("starter");
+            let rel = starter
+                .canonicalize()
+                .map_err(|e| format!("{}: {e}", starter.display()))?;
+            let rel = rel
+                .strip_prefix(top.canonicalize().unwrap_or(top.clone()))
+                .map_err(|_| format!("{} is outside the git checkout", starter.display()))?
+                .to_path_buf();
+            let rel_str = rel.to_string_lossy().to_string();
+            let listing = git(
+                &top,
+                &["ls-tree", "-r", "--name-only", &rev, "--", &rel_str],
+            )?;
+            let files: Vec<String> = String::from_utf8_lossy(&listing)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            if files.is_empty() {
+                return Err(format!("{rel_str} is not committed at {rev}"));
+            }
+            let folder = ex.dir.file_name().expect("an exercise folder");
+            let to = dir.join(folder).join("starter");
+            for file in &files {
+                let blob = git(&top, &["show", &format!("{rev}:{file}")])?;
+                let inside = Path::new(file).strip_prefix(&rel).expect("listed under it");
+                let path = to.join(inside);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, blob).unwrap();
+            }
+            let manifest = to.join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest)
+                .map_err(|e| format!("{}: {e}", manifest.display()))?;
+            let has_stages = to.join("examples/stages.rs").is_file();
+            std::fs::write(&manifest, pristine_manifest(&text, &starter, has_stages)).unwrap();
+            members.push(format!(
+                "{:?}",
+                Path::new(folder).join("starter").to_string_lossy()
+            ));
+        }
+        // The real workspace's shared settings and dependencies, with their
+        // paths made absolute, so `.workspace = true` resolves as it does there.
+        let root = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
+        let shared = root
+            .find("[workspace.package]")
+            .map(|i| &root[i..])
+            .ok_or("the workspace Cargo.toml has no [workspace.package]")?;
+        let shared = shared.replace("path = \"", &format!("path = \"{}/", workspace.display()));
+        let manifest = format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n\n{shared}",
+            members.join(", ")
+        );
+        std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+        // The same dependency versions as the real build, so artifacts are shared.
+        if let Ok(lock) = std::fs::read(workspace.join("Cargo.lock")) {
+            std::fs::write(dir.join("Cargo.lock"), lock).unwrap();
+        }
+        Ok(Pristine { dir })
+    }
+
+    /// Runs cargo in the temporary workspace, building into the real target
+    /// directory (the dependencies are already built there).
+    pub fn cargo(&self, args: &[&str]) -> std::process::Output {
+        let exe = std::env::current_exe().expect("test binary path");
+        let target = exe
+            .ancestors()
+            .nth(3)
+            .expect("test binary inside a target dir");
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(&*self.dir)
+            .env("CARGO_TARGET_DIR", target)
+            .args(args)
+            .output()
+            .expect("cargo runs")
+    }
+
+    /// Builds `bin` of the pristine copy of `package` and returns its path.
+    pub fn binary(&self, package: &str, bin: &str) -> PathBuf {
+        let (package, bin) = (format!("{PREFIX}{package}"), format!("{PREFIX}{bin}"));
+        let out = self.cargo(&["build", "--quiet", "-p", &package, "--bin", &bin]);
+        assert!(
+            out.status.success(),
+            "cargo build -p {package} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let exe = std::env::current_exe().expect("test binary path");
+        let path = exe.ancestors().nth(3).unwrap().join("debug").join(&bin);
+        assert!(path.exists(), "{} was not built", path.display());
+        path
+    }
+}
+
+/// A starter's manifest for the temporary workspace: package, binaries and the
+/// stages example renamed with [`PREFIX`], relative dependency paths anchored at
+/// the real starter folder.
+pub fn pristine_manifest(text: &str, real_dir: &Path, has_stages: bool) -> String {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            section = trimmed.to_string();
+        }
+        let mut line = line.to_string();
+        if (section == "[package]" || section == "[[bin]]") && trimmed.starts_with("name = \"") {
+            line = line.replacen("name = \"", &format!("name = \"{PREFIX}"), 1);
+        }
+        if line.contains("path = \"../") {
+            line = line.replace(
+                "path = \"../",
+                &format!("path = \"{}/../", real_dir.display()),
+            );
+        }
+        out.push(line);
+        if section == "[package]" && trimmed.starts_with("name = ") && has_stages {
+            out.push("autoexamples = false".into());
+        }
+    }
+    if has_stages {
+        out.push(format!(
+            "\n[[example]]\nname = \"{PREFIX}stages\"\npath = \"examples/stages.rs\""
+        ));
+    }
+    out.join("\n") + "\n"
 }

@@ -54,71 +54,161 @@ pub struct LevelRow {
 /// Marks a measured value that misses its threshold.
 const MISS: &str = " ✗";
 
-/// Renders the table. The reference column is left out when there is none
-/// (grading the reference itself).
+/// The widest the table may be: it must fit a 100-column terminal.
+pub const WIDTH: usize = 100;
+
+/// The narrowest the level column gets, however wide the criteria are.
+const MIN_LEVEL: usize = 12;
+
+/// What follows the level column on one line: the cells of a criterion or a
+/// note spanning the criterion columns.
+enum Body {
+    Cells(Vec<String>),
+    Note(String),
+}
+
+/// Renders the table, at most [`WIDTH`] columns wide: level titles and notes
+/// wrap onto further lines. The reference column is left out when there is
+/// none (grading the reference itself).
 pub fn render(rows: &[LevelRow], with_reference: bool) -> String {
-    let mut header = vec!["level", "result", "criterion", "measured", "threshold"];
+    let mut header = vec!["result", "criterion", "measured", "needs"];
     if with_reference {
         header.push("reference");
     }
-    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    // Notes span the criterion columns; they are appended after padding.
-    let mut notes: Vec<Option<String>> = vec![None];
+    // Per level: the result word, then the criterion cells or a note.
+    let mut levels: Vec<(String, Vec<(String, Body)>)> = vec![(
+        "level".into(),
+        vec![(
+            header[0].into(),
+            Body::Cells(header[1..].iter().map(|s| s.to_string()).collect()),
+        )],
+    )];
     for row in rows {
-        let mut first = true;
-        let head = |first: &mut bool| -> Vec<String> {
-            if std::mem::take(first) {
-                vec![row.label.clone(), row.status.word().to_string()]
-            } else {
-                vec![String::new(), String::new()]
-            }
-        };
+        let mut lines = Vec::new();
         for c in &row.criteria {
-            let mut line = head(&mut first);
-            line.push(c.path.clone());
-            line.push(format!("{}{}", c.measured, if c.ok { "" } else { MISS }));
-            line.push(c.threshold.clone());
+            let mut cells = vec![
+                c.path.clone(),
+                format!("{}{}", c.measured, if c.ok { "" } else { MISS }),
+                c.threshold.clone(),
+            ];
             if with_reference {
-                line.push(c.reference.clone().unwrap_or_else(|| "-".into()));
+                cells.push(c.reference.clone().unwrap_or_else(|| "-".into()));
             }
-            lines.push(line);
-            notes.push(None);
+            lines.push((String::new(), Body::Cells(cells)));
         }
         if let Some(note) = &row.note {
-            lines.push(head(&mut first));
-            notes.push(Some(note.clone()));
+            lines.push((String::new(), Body::Note(note.clone())));
         }
-        if first {
-            lines.push(head(&mut first));
-            notes.push(None);
+        if lines.is_empty() {
+            lines.push((String::new(), Body::Cells(vec![])));
+        }
+        lines[0].0 = row.status.word().to_string();
+        levels.push((row.label.clone(), lines));
+    }
+    let len = |s: &String| s.chars().count();
+    let result_w = levels
+        .iter()
+        .flat_map(|(_, lines)| lines.iter().map(|(r, _)| len(r)))
+        .max()
+        .unwrap_or(0);
+    let mut cell_w: Vec<usize> = vec![0; header.len() - 1];
+    for (_, lines) in &levels {
+        for (_, body) in lines {
+            if let Body::Cells(cells) = body {
+                for (w, c) in cell_w.iter_mut().zip(cells) {
+                    *w = (*w).max(len(c));
+                }
+            }
         }
     }
-    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            lines
-                .iter()
-                .filter_map(|l| l.get(i))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let cells_total: usize = cell_w.iter().map(|w| w + 2).sum::<usize>();
+    let label_max = levels.iter().map(|(l, _)| len(l)).max().unwrap_or(0);
+    let level_w = label_max.min(
+        WIDTH
+            .saturating_sub(cells_total + result_w + 4)
+            .max(MIN_LEVEL),
+    );
+    let note_at = level_w + 2 + result_w + 2;
     let mut out = String::new();
-    for (line, note) in lines.iter().zip(&notes) {
-        let mut text = String::new();
-        for (i, cell) in line.iter().enumerate() {
-            text.push_str(cell);
-            let pad = widths[i] - cell.chars().count();
-            text.push_str(&" ".repeat(pad + 2));
+    for (label, lines) in &levels {
+        // Notes wrap within the criterion columns.
+        let mut body: Vec<(String, Option<&Body>, Option<String>)> = Vec::new();
+        for (result, b) in lines {
+            match b {
+                Body::Note(note) => {
+                    for (i, part) in wrap(note, WIDTH.saturating_sub(note_at))
+                        .into_iter()
+                        .enumerate()
+                    {
+                        let result = if i == 0 {
+                            result.clone()
+                        } else {
+                            String::new()
+                        };
+                        body.push((result, None, Some(part)));
+                    }
+                }
+                cells => body.push((result.clone(), Some(cells), None)),
+            }
         }
-        if let Some(note) = note {
-            text.push_str(note);
+        let label_lines = wrap(label, level_w);
+        for i in 0..body.len().max(label_lines.len()) {
+            let mut text = pad(label_lines.get(i).map_or("", String::as_str), level_w);
+            let (result, cells, note) = body.get(i).cloned().unwrap_or_default();
+            text.push_str(&pad(&result, result_w));
+            if let Some(Body::Cells(cells)) = cells {
+                for (c, w) in cells.iter().zip(&cell_w) {
+                    text.push_str(&pad(c, *w));
+                }
+            }
+            if let Some(note) = note {
+                text.push_str(&note);
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
         }
-        out.push_str(text.trim_end());
-        out.push('\n');
     }
     out
+}
+
+/// `s` padded to `width` and the two-space gap between columns.
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(width.saturating_sub(n) + 2))
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces; a word
+/// longer than that is cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than the column: cut it.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -185,11 +275,11 @@ mod tests {
     #[test]
     fn layout_snapshot() {
         let expected = "\
-level         result   criterion                      measured  threshold  reference
-a one node    pass     valid                          true      = true     true
-                       net.servers.msgs-per-op        0         < 30       0
-d efficiency  FAIL     valid                          true      = true     true
-                       workload.stable-latencies.0.5  512 ✗     < 400      213.5
+level         result   criterion                      measured  needs   reference
+a one node    pass     valid                          true      = true  true
+                       net.servers.msgs-per-op        0         < 30    0
+d efficiency  FAIL     valid                          true      = true  true
+                       workload.stable-latencies.0.5  512 ✗     < 400   213.5
 e crash       FAIL     the test crashed (seed 2)
 s1 election   not run  run `cargo run -p raft-kv-starter --example stages -- 1`
 ";
@@ -197,9 +287,55 @@ s1 election   not run  run `cargo run -p raft-kv-starter --example stages -- 1`
     }
 
     #[test]
+    fn long_titles_and_notes_wrap_within_100_columns() {
+        let mut rows = rows();
+        rows[0].label = "b unique ids on three nodes, totally available under partitions".into();
+        rows[0].criteria.push(crit(
+            "availability.ok-fraction",
+            "0.96667",
+            false,
+            "= 1",
+            Some("1"),
+        ));
+        rows[3].note = Some(
+            "Raft stage 1: run with `cargo run -p raft-kv-starter --example stages -- 1` \
+             (the core's own scenarios, not a harness run)"
+                .into(),
+        );
+        let text = render(&rows, true);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= WIDTH,
+                "{} columns: {line}\n{text}",
+                line.chars().count()
+            );
+        }
+        let expected = "\
+level                         result   criterion                      measured   needs   reference
+b unique ids on three nodes,  pass     valid                          true       = true  true
+totally available under                net.servers.msgs-per-op        0          < 30    0
+partitions                             availability.ok-fraction       0.96667 ✗  = 1     1
+d efficiency                  FAIL     valid                          true       = true  true
+                                       workload.stable-latencies.0.5  512 ✗      < 400   213.5
+e crash                       FAIL     the test crashed (seed 2)
+s1 election                   not run  Raft stage 1: run with `cargo run -p raft-kv-starter
+                                       --example stages -- 1` (the core's own scenarios, not a
+                                       harness run)
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn wrapping_splits_at_spaces_and_cuts_long_words() {
+        assert_eq!(wrap("a bb ccc", 4), vec!["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("", 5), vec![""]);
+    }
+
+    #[test]
     fn layout_without_the_reference_column() {
         let expected = "\
-level       result  criterion  measured  threshold
+level       result  criterion  measured  needs
 a one node  pass    valid      true      = true
 ";
         let mut rows = rows();
