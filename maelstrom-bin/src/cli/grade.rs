@@ -9,6 +9,7 @@
 pub mod config;
 pub mod criteria;
 pub mod explain;
+pub mod plan;
 pub mod progress;
 pub mod runner;
 pub mod stages;
@@ -21,9 +22,11 @@ use serde_json::Value;
 
 use super::EXIT_BAD_ARGS;
 use config::{Exercise, GradeConfig, Level};
+use plan::row;
+pub use plan::{Eval, Plan};
 use progress::LevelRecord;
 use runner::{Binary, Job, Ran};
-use table::{CriterionRow, LevelRow, Status};
+use table::{LevelRow, Status};
 
 /// `maelstrom grade` options.
 #[derive(Debug, Args)]
@@ -119,100 +122,40 @@ pub fn build(
 
 /// Runs `maelstrom grade` and returns the exit code.
 pub fn command(args: &GradeArgs) -> i32 {
-    let ws = match workspace(args.exercises.as_deref()) {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
-    };
-    let exercise = match config::find_exercise(&ws.exercises, &args.exercise) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
-    };
+    match grade(args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+/// Prints `e` and gives the exit code for bad arguments.
+fn bad_args(e: impl std::fmt::Display) -> i32 {
+    eprintln!("{e}");
+    EXIT_BAD_ARGS
+}
+
+/// Prints `e` and gives the exit code for a grading that broke.
+fn broke(e: impl std::fmt::Display) -> i32 {
+    eprintln!("{e}");
+    super::EXIT_CRASH
+}
+
+/// The whole grading; `Err` carries the exit code of a grading that could
+/// not run.
+fn grade(args: &GradeArgs) -> Result<i32, i32> {
+    let ws = workspace(args.exercises.as_deref()).map_err(bad_args)?;
+    let exercise = config::find_exercise(&ws.exercises, &args.exercise).map_err(bad_args)?;
     let cfg = &exercise.config;
-    let levels: Vec<&Level> = match &args.level {
-        None => cfg.levels.iter().collect(),
-        Some(name) => match cfg.levels.iter().find(|l| &l.name == name) {
-            Some(l) => vec![l],
-            None => {
-                let names: Vec<&str> = cfg.levels.iter().map(|l| l.name.as_str()).collect();
-                eprintln!(
-                    "{} has no level {name:?}; its levels are {}",
-                    cfg.exercise,
-                    names.join(", ")
-                );
-                return EXIT_BAD_ARGS;
-            }
-        },
-    };
-    let seeds = match args.seeds.as_deref().map(parse_seeds).transpose() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
-    };
+    let levels = select_levels(cfg, args.level.as_deref()).map_err(bad_args)?;
+    let seeds = args
+        .seeds
+        .as_deref()
+        .map(parse_seeds)
+        .transpose()
+        .map_err(bad_args)?;
     // The reference first: a compile error in the learner's crate should not
     // hide behind it, and its column is wanted either way.
-    let reference = match build(&ws, &[&cfg.reference_package]) {
-        Ok(bins) => match bins.get(&cfg.reference_bin) {
-            Some(p) => match args.in_mode(Binary::probe(p.clone())) {
-                Ok(b) => b,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return EXIT_BAD_ARGS;
-                }
-            },
-            None => {
-                eprintln!(
-                    "cargo built no binary {:?} in {}",
-                    cfg.reference_bin, cfg.reference_package
-                );
-                return super::EXIT_CRASH;
-            }
-        },
-        Err(e) => {
-            eprintln!("{e}");
-            return super::EXIT_CRASH;
-        }
-    };
-    let learner = if args.reference {
-        None
-    } else if let Some(bin) = &args.bin {
-        if !bin.exists() {
-            eprintln!("--bin {}: no such file", bin.display());
-            return EXIT_BAD_ARGS;
-        }
-        Some(Binary::probe(bin.clone()))
-    } else {
-        match build(&ws, &[&cfg.starter_package]) {
-            Ok(bins) => match bins.get(&cfg.starter_bin) {
-                Some(p) => Some(Binary::probe(p.clone())),
-                None => {
-                    eprintln!(
-                        "cargo built no binary {:?} in {}",
-                        cfg.starter_bin, cfg.starter_package
-                    );
-                    return super::EXIT_CRASH;
-                }
-            },
-            Err(e) => {
-                println!("Your crate does not build, so no level ran.\n{e}");
-                return 1;
-            }
-        }
-    };
-    let learner = match learner.map(|b| args.in_mode(b)).transpose() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
-    };
+    let reference = reference_binary(&ws, cfg, args)?;
+    let learner = learner_binary(&ws, cfg, args)?;
     let graded = learner.clone().unwrap_or_else(|| reference.clone());
     let store = args.store.join("grade").join(&cfg.exercise);
     let who = if args.reference { "reference" } else { "yours" };
@@ -250,30 +193,7 @@ pub fn command(args: &GradeArgs) -> i32 {
     if let Some(p) = &ref_plan {
         p.tidy(theirs);
     }
-    // Stage levels run the crate's own scenario tests: the learner's starter, or
-    // the reference's with --reference. A bare --bin has no crate to run them in.
-    let stage_crate = match (&args.bin, args.reference) {
-        (Some(_), _) => None,
-        (None, true) => Some((&cfg.reference_package, exercise.dir.join("reference"))),
-        (None, false) => Some((&cfg.starter_package, exercise.dir.join("starter"))),
-    };
-    let stage_runs: Vec<Option<stages::StageRun>> = levels
-        .iter()
-        .map(|level| {
-            let stage = level.stage.as_ref()?;
-            let (package, dir) = stage_crate.as_ref()?;
-            let root = ws.root.as_deref()?;
-            if !stages::has_stages_example(dir) {
-                return None;
-            }
-            let stage = match stage {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            eprintln!("  running stage {stage} of {package}...");
-            Some(stages::run(root, package, &stage))
-        })
-        .collect();
+    let stage_runs = run_stages(&ws, &exercise, args, &levels);
     let rows: Vec<LevelRow> = levels
         .iter()
         .enumerate()
@@ -289,21 +209,7 @@ pub fn command(args: &GradeArgs) -> i32 {
         })
         .collect();
     if !args.reference {
-        let mode = if graded.library {
-            "simulation"
-        } else {
-            "processes"
-        };
-        let passes = plan.passes(mine);
-        for (i, level) in levels.iter().enumerate() {
-            let seeds: Vec<(u64, bool)> = plan.spans[i]
-                .clone()
-                .map(|j| (plan.jobs[j].seed, passes[j]))
-                .collect();
-            if let Some(record) = LevelRecord::new(&rows[i], &seeds, mode) {
-                record.save(&store.join("yours").join(&level.name));
-            }
-        }
+        save_records(&plan, mine, &levels, &rows, graded.library, &store);
     }
     println!();
     print!("{}", table::render(&rows, ref_evals.is_some()));
@@ -325,7 +231,124 @@ pub fn command(args: &GradeArgs) -> i32 {
             println!("\nLevel {} failed:\n{}", level.label(), indent(&run.output));
         }
     }
-    summary(&rows)
+    Ok(summary(&rows))
+}
+
+/// Every level, or the one `--level` names.
+fn select_levels<'a>(cfg: &'a GradeConfig, name: Option<&str>) -> Result<Vec<&'a Level>, String> {
+    let Some(name) = name else {
+        return Ok(cfg.levels.iter().collect());
+    };
+    match cfg.levels.iter().find(|l| l.name == name) {
+        Some(l) => Ok(vec![l]),
+        None => {
+            let names: Vec<&str> = cfg.levels.iter().map(|l| l.name.as_str()).collect();
+            Err(format!(
+                "{} has no level {name:?}; its levels are {}",
+                cfg.exercise,
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Builds the reference solution, in the mode asked for.
+fn reference_binary(ws: &Workspace, cfg: &GradeConfig, args: &GradeArgs) -> Result<Binary, i32> {
+    let bins = build(ws, &[&cfg.reference_package]).map_err(broke)?;
+    let path = bins.get(&cfg.reference_bin).ok_or_else(|| {
+        broke(format!(
+            "cargo built no binary {:?} in {}",
+            cfg.reference_bin, cfg.reference_package
+        ))
+    })?;
+    args.in_mode(Binary::probe(path.clone())).map_err(bad_args)
+}
+
+/// The learner's binary (`--bin`, or the starter crate built), in the mode
+/// asked for; `None` when grading the reference. A starter that does not
+/// build ends the grading with exit 1.
+fn learner_binary(
+    ws: &Workspace,
+    cfg: &GradeConfig,
+    args: &GradeArgs,
+) -> Result<Option<Binary>, i32> {
+    let probed = if args.reference {
+        return Ok(None);
+    } else if let Some(bin) = &args.bin {
+        if !bin.exists() {
+            return Err(bad_args(format!("--bin {}: no such file", bin.display())));
+        }
+        Binary::probe(bin.clone())
+    } else {
+        let bins = build(ws, &[&cfg.starter_package]).map_err(|e| {
+            println!("Your crate does not build, so no level ran.\n{e}");
+            1
+        })?;
+        let path = bins.get(&cfg.starter_bin).ok_or_else(|| {
+            broke(format!(
+                "cargo built no binary {:?} in {}",
+                cfg.starter_bin, cfg.starter_package
+            ))
+        })?;
+        Binary::probe(path.clone())
+    };
+    args.in_mode(probed).map(Some).map_err(bad_args)
+}
+
+/// Runs the stage levels through the crate's own scenario tests: the
+/// learner's starter, or the reference's with --reference. A bare --bin has
+/// no crate to run them in (`None` for those, and for other levels).
+fn run_stages(
+    ws: &Workspace,
+    exercise: &Exercise,
+    args: &GradeArgs,
+    levels: &[&Level],
+) -> Vec<Option<stages::StageRun>> {
+    let cfg = &exercise.config;
+    let stage_crate = match (&args.bin, args.reference) {
+        (Some(_), _) => None,
+        (None, true) => Some((&cfg.reference_package, exercise.dir.join("reference"))),
+        (None, false) => Some((&cfg.starter_package, exercise.dir.join("starter"))),
+    };
+    levels
+        .iter()
+        .map(|level| {
+            let stage = level.stage.as_ref()?;
+            let (package, dir) = stage_crate.as_ref()?;
+            let root = ws.root.as_deref()?;
+            if !stages::has_stages_example(dir) {
+                return None;
+            }
+            let stage = match stage {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            eprintln!("  running stage {stage} of {package}...");
+            Some(stages::run(root, package, &stage))
+        })
+        .collect()
+}
+
+/// Saves each level's result for `maelstrom progress`.
+fn save_records(
+    plan: &Plan,
+    ran: &[Ran],
+    levels: &[&Level],
+    rows: &[LevelRow],
+    library: bool,
+    store: &Path,
+) {
+    let mode = if library { "simulation" } else { "processes" };
+    let passes = plan.passes(ran);
+    for (i, level) in levels.iter().enumerate() {
+        let seeds: Vec<(u64, bool)> = plan.spans[i]
+            .clone()
+            .map(|j| (plan.jobs[j].seed, passes[j]))
+            .collect();
+        if let Some(record) = LevelRecord::new(&rows[i], &seeds, mode) {
+            record.save(&store.join("yours").join(&level.name));
+        }
+    }
 }
 
 /// The table row of a stage level that ran.
@@ -412,268 +435,6 @@ fn progress(job: &Job, ran: &Ran) {
         Ran::Crashed(_) => "crashed".into(),
     };
     eprintln!("  {}, seed {}: {what}", job.label, job.seed);
-}
-
-/// The tests of the levels for one binary: which jobs belong to which level.
-pub struct Plan {
-    /// Every test, level by level.
-    pub jobs: Vec<Job>,
-    /// For each level, the range of `jobs` that are its seeds (empty for a stage).
-    pub spans: Vec<std::ops::Range<usize>>,
-    /// The levels' criteria, in order.
-    pub levels: Vec<Level>,
-}
-
-impl Plan {
-    /// Plans `levels` for `bin`: every seed in simulation, the first as processes.
-    /// `who` names whose tests they are in progress lines.
-    pub fn new(
-        cfg: &GradeConfig,
-        levels: &[&Level],
-        seeds: Option<&[u64]>,
-        bin: &Binary,
-        store: &Path,
-        who: &str,
-    ) -> Plan {
-        let mut jobs = Vec::new();
-        let mut spans = Vec::new();
-        for level in levels {
-            let start = jobs.len();
-            if level.stage.is_none() {
-                let all = seeds.unwrap_or_else(|| cfg.seeds_of(level));
-                let seeds = if bin.library {
-                    all
-                } else {
-                    &all[..1.min(all.len())]
-                };
-                for &seed in seeds {
-                    jobs.push(Job {
-                        bin: bin.clone(),
-                        workload: cfg.workload_of(level).to_string(),
-                        args: level.args.clone(),
-                        seed,
-                        store: store.join(&level.name).join(format!("seed-{seed}")),
-                        label: format!("{who}: {} level {}", cfg.exercise, level.name),
-                    });
-                }
-            }
-            spans.push(start..jobs.len());
-        }
-        let levels = levels.iter().map(|l| (*l).clone()).collect();
-        Plan {
-            jobs,
-            spans,
-            levels,
-        }
-    }
-
-    /// The same tests (levels and seeds) for another binary.
-    pub fn for_binary(&self, bin: &Binary, store: &Path, who: &str) -> Plan {
-        let mut plan = Plan {
-            jobs: self.jobs.clone(),
-            spans: self.spans.clone(),
-            levels: self.levels.clone(),
-        };
-        for job in &mut plan.jobs {
-            job.bin = bin.clone();
-            // Keep the level and seed folders: .../LEVEL/seed-N.
-            let tail: PathBuf = job
-                .store
-                .iter()
-                .rev()
-                .take(2)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            job.store = store.join(tail);
-            let what = job
-                .label
-                .split_once(": ")
-                .map(|(_, w)| w.to_string())
-                .unwrap_or_default();
-            job.label = format!("{who}: {what}");
-        }
-        plan
-    }
-
-    /// Whether each job ran and met every criterion of its level.
-    fn passes(&self, ran: &[Ran]) -> Vec<bool> {
-        let mut out = vec![false; self.jobs.len()];
-        for (span, level) in self.spans.iter().zip(&self.levels) {
-            for i in span.clone() {
-                out[i] = match &ran[i] {
-                    Ran::Done { results, .. } => level
-                        .criteria
-                        .iter()
-                        .all(|c| criteria::judge(c, results).pass),
-                    Ran::Crashed(_) => false,
-                };
-            }
-        }
-        out
-    }
-
-    /// Removes the store folders nobody needs: of each level, it keeps the
-    /// folders of the (at most [`KEPT_FAILURES`] lowest) failing seeds and of
-    /// the level's last seed, and drops the rest, including folders of seeds
-    /// from earlier gradings that this one did not run.
-    pub fn tidy(&self, ran: &[Ran]) {
-        let passes = self.passes(ran);
-        for span in &self.spans {
-            let Some(last) = span.clone().last() else {
-                continue;
-            };
-            let mut failing: Vec<&Job> = span
-                .clone()
-                .filter(|&i| !passes[i])
-                .map(|i| &self.jobs[i])
-                .collect();
-            failing.sort_by_key(|j| j.seed);
-            failing.truncate(KEPT_FAILURES);
-            let keep: Vec<&Path> = failing
-                .iter()
-                .map(|j| j.store.as_path())
-                .chain([self.jobs[last].store.as_path()])
-                .collect();
-            let Some(level_dir) = self.jobs[last].store.parent() else {
-                continue;
-            };
-            let Ok(entries) = std::fs::read_dir(level_dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let is_seed = entry.file_name().to_string_lossy().starts_with("seed-");
-                if is_seed && !keep.contains(&path.as_path()) {
-                    let _ = std::fs::remove_dir_all(&path);
-                }
-            }
-        }
-    }
-
-    /// Judges each level from its jobs' results.
-    pub fn evaluate(&self, ran: &[Ran]) -> Vec<Eval> {
-        self.spans
-            .iter()
-            .zip(&self.levels)
-            .map(|(span, level)| Eval::new(level, &self.jobs[span.clone()], &ran[span.clone()]))
-            .collect()
-    }
-}
-
-/// A level judged over its seeds.
-pub struct Eval {
-    /// Per criterion: the worst judgement over the seeds and its job index.
-    pub worst: Vec<Option<(usize, criteria::Judged)>>,
-    /// The first test that crashed, and why.
-    pub crashed: Option<(Job, String)>,
-    /// The tests that ran, with their results.
-    pub done: Vec<(Job, Value, PathBuf)>,
-    /// Whether the level ran at all (a stage does not).
-    pub ran: bool,
-}
-
-impl Eval {
-    fn new(level: &Level, jobs: &[Job], ran: &[Ran]) -> Eval {
-        let mut done = Vec::new();
-        let mut crashed = None;
-        for (job, r) in jobs.iter().zip(ran) {
-            match r {
-                Ran::Done { results, dir } => {
-                    done.push((job.clone(), results.clone(), dir.clone()))
-                }
-                Ran::Crashed(why) => {
-                    crashed.get_or_insert_with(|| (job.clone(), why.clone()));
-                }
-            }
-        }
-        let worst = level
-            .criteria
-            .iter()
-            .map(|c| {
-                let judged: Vec<_> = done.iter().map(|(_, r, _)| criteria::judge(c, r)).collect();
-                criteria::worst(c, &judged).map(|i| (i, judged[i].clone()))
-            })
-            .collect();
-        Eval {
-            worst,
-            crashed,
-            done,
-            ran: !jobs.is_empty(),
-        }
-    }
-
-    /// Every seed ran and met every criterion.
-    pub fn passed(&self) -> bool {
-        self.ran
-            && self.crashed.is_none()
-            && self
-                .worst
-                .iter()
-                .all(|w| w.as_ref().is_some_and(|(_, j)| j.pass))
-    }
-
-    /// The test that shows the failure best: a crash, else the worst seed of the
-    /// first failing criterion.
-    fn failing(&self) -> Option<(&Job, &Value, &Path)> {
-        let (i, _) = self.worst.iter().flatten().find(|(_, j)| !j.pass)?;
-        let (job, results, dir) = &self.done[*i];
-        Some((job, results, dir))
-    }
-}
-
-/// The table row of a level.
-fn row(
-    cfg: &GradeConfig,
-    level: &Level,
-    eval: &Eval,
-    reference: Option<&Eval>,
-    grading_reference: bool,
-) -> LevelRow {
-    if let Some(stage) = &level.stage {
-        return LevelRow {
-            label: level.label(),
-            status: Status::NotRun,
-            criteria: vec![],
-            note: Some(stage_note(cfg, stage, grading_reference)),
-        };
-    }
-    let criteria = level
-        .criteria
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mine = eval.worst[i].as_ref();
-            CriterionRow {
-                path: c.path.clone(),
-                measured: match mine {
-                    Some((_, j)) => criteria::fmt_value(j.measured.as_ref()),
-                    None => "crashed".into(),
-                },
-                ok: mine.is_some_and(|(_, j)| j.pass),
-                threshold: criteria::fmt_threshold(c),
-                reference: reference.map(|r| match &r.worst[i] {
-                    Some((_, j)) => criteria::fmt_value(j.measured.as_ref()),
-                    None => "crashed".into(),
-                }),
-            }
-        })
-        .collect();
-    let note = eval
-        .crashed
-        .as_ref()
-        .map(|(job, _)| format!("the test crashed with seed {} (see below)", job.seed));
-    LevelRow {
-        label: level.label(),
-        status: if eval.passed() {
-            Status::Pass
-        } else {
-            Status::Fail
-        },
-        criteria,
-        note,
-    }
 }
 
 /// How to run a Raft stage, which `maelstrom grade` does not: the stages are the
