@@ -86,8 +86,9 @@ fn write_value(out: &mut String, v: &Value, key: Option<&str>) {
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::String(s) => match key {
             Some("valid") if s == "unknown" => out.push_str(":unknown"),
-            Some(k) if (KEYWORD_VALUES.contains(&k) || KEYWORD_SETS.contains(&k))
-                && is_keyword_text(s) =>
+            Some(k)
+                if (KEYWORD_VALUES.contains(&k) || KEYWORD_SETS.contains(&k))
+                    && is_keyword_text(s) =>
             {
                 out.push(':');
                 out.push_str(s);
@@ -162,9 +163,7 @@ fn is_number_text(s: &str) -> bool {
         None => (s, None),
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    digits(int)
-        && (int == "0" || !int.starts_with('0'))
-        && frac.is_none_or(digits)
+    digits(int) && (int == "0" || !int.starts_with('0')) && frac.is_none_or(digits)
 }
 
 /// Text that reads back as the same keyword after a `:`: a symbol without a
@@ -175,11 +174,13 @@ fn is_keyword_text(s: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    let sign_then_digit = (first == '+' || first == '-')
-        && chars.next().is_some_and(|c| c.is_ascii_digit());
+    let sign_then_digit =
+        (first == '+' || first == '-') && chars.next().is_some_and(|c| c.is_ascii_digit());
     let start_ok =
         first.is_ascii_alphabetic() || (PUNCT.contains(&first) && first != '.' && !sign_then_digit);
-    start_ok && s.chars().all(|c| c.is_ascii_alphanumeric() || PUNCT.contains(&c))
+    start_ok
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || PUNCT.contains(&c))
 }
 
 #[cfg(test)]

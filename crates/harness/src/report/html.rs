@@ -95,7 +95,11 @@ pub fn render(p: &Page) -> String {
         esc(p.workload)
     );
     why(&mut h, r, overall);
-    let _ = writeln!(h, "<h2>Command</h2><pre><code>{}</code></pre>", esc(p.command));
+    let _ = writeln!(
+        h,
+        "<h2>Command</h2><pre><code>{}</code></pre>",
+        esc(p.command)
+    );
     figures(&mut h, r, p.ops);
     latency_svg(&mut h, p.ops);
     h.push_str("<h2>Results</h2>\n");
@@ -197,7 +201,10 @@ fn figures(h: &mut String, r: &Value, ops: &[Op]) {
             ),
         );
     }
-    if let Some(f) = r.pointer("/availability/ok-fraction").and_then(Value::as_f64) {
+    if let Some(f) = r
+        .pointer("/availability/ok-fraction")
+        .and_then(Value::as_f64)
+    {
         row(h, "availability", &format!("{:.2}% ok", f * 100.0));
     }
     let lat = latencies(ops);
@@ -295,7 +302,11 @@ fn value(h: &mut String, v: &Value, depth: usize) {
 
 fn more(h: &mut String, len: usize) {
     if len > MAX_ITEMS {
-        let _ = write!(h, " <span class=\"more\">… and {} more</span>", len - MAX_ITEMS);
+        let _ = write!(
+            h,
+            " <span class=\"more\">… and {} more</span>",
+            len - MAX_ITEMS
+        );
     }
 }
 
@@ -349,10 +360,10 @@ pub fn nemesis_intervals(ops: &[Op]) -> Vec<(u64, u64, String)> {
                     out.push((t, op.time, f.to_string()));
                 }
             }
-            None if matches!(op.f.as_str(), "start-partition" | "kill" | "pause") => {
-                if !open.iter().any(|(f, _)| *f == op.f) {
-                    open.push((op.f.as_str(), op.time));
-                }
+            None if matches!(op.f.as_str(), "start-partition" | "kill" | "pause")
+                && !open.iter().any(|(f, _)| *f == op.f) =>
+            {
+                open.push((op.f.as_str(), op.time));
             }
             None => {}
         }
@@ -373,8 +384,19 @@ fn latency_svg(h: &mut String, ops: &[Op]) {
     let ph = ht - top - bottom;
     let t_max = ops.iter().map(|o| o.time).max().unwrap_or(1).max(1) as f64;
     let ms = |l: u64| (l as f64 / 1e6).max(0.01);
-    let lo = lat.iter().map(|l| ms(l.latency)).fold(f64::MAX, f64::min).log10().floor();
-    let hi = lat.iter().map(|l| ms(l.latency)).fold(0.0, f64::max).log10().ceil().max(lo + 1.0);
+    let lo = lat
+        .iter()
+        .map(|l| ms(l.latency))
+        .fold(f64::MAX, f64::min)
+        .log10()
+        .floor();
+    let hi = lat
+        .iter()
+        .map(|l| ms(l.latency))
+        .fold(0.0, f64::max)
+        .log10()
+        .ceil()
+        .max(lo + 1.0);
     let x = |t: u64| left + t as f64 / t_max * pw;
     let y = |l: u64| top + ph - (ms(l).log10() - lo) / (hi - lo) * ph;
     h.push_str("<h2>Latency</h2>\n");
@@ -435,9 +457,11 @@ fn latency_svg(h: &mut String, ops: &[Op]) {
             y(l.latency)
         );
     }
-    h.push_str("</svg>\n<p>Each dot is one operation: <span style=\"color:#1e88e5\">ok</span>, \
+    h.push_str(
+        "</svg>\n<p>Each dot is one operation: <span style=\"color:#1e88e5\">ok</span>, \
         <span style=\"color:#fb8c00\">info</span>, <span style=\"color:#e53935\">fail</span>; \
-        shaded: nemesis active.</p>\n");
+        shaded: nemesis active.</p>\n",
+    );
 }
 
 #[cfg(test)]
@@ -496,7 +520,10 @@ mod tests {
             ops: &ops,
             files: &files,
         });
-        assert!(page.contains("<h1 class=\"invalid\">g-set: invalid</h1>"), "{page}");
+        assert!(
+            page.contains("<h1 class=\"invalid\">g-set: invalid</h1>"),
+            "{page}"
+        );
         assert!(page.contains("<li>stats is invalid</li>"));
         assert!(page.contains("<li>no add operation succeeded</li>"));
         assert!(page.contains("<li>workload is invalid</li>"));
@@ -551,7 +578,9 @@ mod tests {
         let ops = history();
         let lat = latencies(&ops);
         assert_eq!(
-            lat.iter().map(|l| (l.start, l.latency, l.kind)).collect::<Vec<_>>(),
+            lat.iter()
+                .map(|l| (l.start, l.latency, l.kind))
+                .collect::<Vec<_>>(),
             vec![
                 (1_000_000, 3_000_000, OpType::Ok),
                 (2_000_000, 7_000_000, OpType::Info),
