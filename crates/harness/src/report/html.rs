@@ -246,7 +246,12 @@ fn figures(h: &mut String, r: &Value, ops: &[Op]) {
                 _ => false,
             };
             if shown {
-                row(h, k, &scalar(v));
+                let name = if v.is_object() {
+                    format!("{k} (ms)")
+                } else {
+                    k.clone()
+                };
+                row(h, &name, &scalar(v));
             }
         }
     }
@@ -372,6 +377,12 @@ pub fn nemesis_intervals(ops: &[Op]) -> Vec<(u64, u64, String)> {
     out
 }
 
+/// `10^d` written plainly: `0.01`, `1`, `1000`.
+fn decade_label(d: f64) -> String {
+    let places = if d < 0.0 { (-d) as usize } else { 0 };
+    format!("{:.places$}", 10f64.powi(d as i32))
+}
+
 /// Latency (log scale) against invocation time, one dot per operation coloured
 /// by outcome, nemesis intervals shaded.
 fn latency_svg(h: &mut String, ops: &[Op]) {
@@ -429,7 +440,7 @@ fn latency_svg(h: &mut String, ops: &[Op]) {
             left + pw,
             left - 4.0,
             yy + 4.0,
-            10f64.powf(decade)
+            decade_label(decade)
         );
         decade += 1.0;
     }
@@ -536,7 +547,7 @@ mod tests {
         assert!(page.contains("<a href=\"results.edn\">"));
         assert!(page.contains("3 completed: 1 ok, 1 info, 1 fail"));
         assert!(page.contains("<th>lost-count</th><td>2</td>"));
-        assert!(page.contains("<th>stable-latencies</th><td>0: 0, 0.5: 10</td>"));
+        assert!(page.contains("<th>stable-latencies (ms)</th><td>0: 0, 0.5: 10</td>"));
         assert!(page.contains("<th>net servers msgs-per-op</th><td>2.25</td>"));
         assert!(page.contains("<details open><summary>workload"));
         assert!(page.contains("<details><summary>net"));
@@ -571,6 +582,14 @@ mod tests {
         });
         assert!(page.contains("<h1 class=\"unknown\">lin-kv: unknown</h1>"));
         assert!(page.contains("<li>workload: budget &lt;exceeded&gt;</li>"));
+    }
+
+    #[test]
+    fn report_html_decade_labels() {
+        assert_eq!(decade_label(-2.0), "0.01");
+        assert_eq!(decade_label(-1.0), "0.1");
+        assert_eq!(decade_label(0.0), "1");
+        assert_eq!(decade_label(3.0), "1000");
     }
 
     #[test]

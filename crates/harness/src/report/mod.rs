@@ -205,6 +205,14 @@ pub fn command_line(cfg: &TestConfig) -> String {
             push(flag, String::new());
         }
     }
+    for (flag, v, d) in [
+        ("--recovery-wait", cfg.recovery_wait, defaults.recovery_wait),
+        ("--init-timeout", cfg.init_timeout, defaults.init_timeout),
+    ] {
+        if v != d {
+            push(flag, secs(v));
+        }
+    }
     if let Some(root) = &cfg.store_root {
         if root != Path::new("store") {
             push("--store", root.display().to_string());
