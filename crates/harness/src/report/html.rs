@@ -23,10 +23,12 @@ pub struct Page<'a> {
     pub files: &'a [String],
 }
 
-/// Arrays longer than this are cut in section tables.
+/// Arrays and maps longer than this are cut in section tables.
 const MAX_ITEMS: usize = 64;
 /// Nested values deeper than this are shown as (cut) JSON.
 const MAX_DEPTH: usize = 4;
+/// Bytes of page one results section may take before the rest is cut.
+const MAX_SECTION: usize = 256 * 1024;
 /// Longest JSON text shown for one deep value.
 const MAX_JSON: usize = 2000;
 /// At most this many points in the latency plot (evenly thinned).
@@ -115,7 +117,8 @@ pub fn render(p: &Page) -> String {
                 "<details{open}><summary>{} — <span class=\"{s}\">{s}</span></summary>",
                 esc(k)
             );
-            value(&mut h, v, 0);
+            let limit = h.len() + MAX_SECTION;
+            value(&mut h, v, 0, limit);
             h.push_str("</details>\n");
         }
     }
@@ -259,22 +262,28 @@ fn figures(h: &mut String, r: &Value, ops: &[Op]) {
 }
 
 /// A results value as nested tables, long arrays and deep values cut.
-fn value(h: &mut String, v: &Value, depth: usize) {
+/// Past `limit` bytes of page, the rest of a section is left out.
+fn value(h: &mut String, v: &Value, depth: usize, limit: usize) {
+    if h.len() > limit {
+        h.push_str("<span class=\"more\">… (cut: see results.json)</span>");
+        return;
+    }
     match v {
         Value::Object(m) if depth < MAX_DEPTH => {
             h.push_str("<table>");
-            for (k, v) in m {
+            for (k, v) in m.iter().take(MAX_ITEMS) {
                 let _ = write!(h, "<tr><th>{}</th><td>", esc(k));
-                value(h, v, depth + 1);
+                value(h, v, depth + 1, limit);
                 h.push_str("</td></tr>");
             }
             h.push_str("</table>");
+            more(h, m.len());
         }
         Value::Array(a) if depth < MAX_DEPTH && a.iter().any(|x| x.is_object() || x.is_array()) => {
             h.push_str("<ol start=\"0\">");
             for x in a.iter().take(MAX_ITEMS) {
                 h.push_str("<li>");
-                value(h, x, depth + 1);
+                value(h, x, depth + 1, limit);
                 h.push_str("</li>");
             }
             h.push_str("</ol>");
@@ -582,6 +591,29 @@ mod tests {
         });
         assert!(page.contains("<h1 class=\"unknown\">lin-kv: unknown</h1>"));
         assert!(page.contains("<li>workload: budget &lt;exceeded&gt;</li>"));
+    }
+
+    #[test]
+    fn report_html_cuts_big_sections() {
+        let big: serde_json::Map<String, Value> = (0..500)
+            .map(|i| {
+                (
+                    format!("k{i}"),
+                    json!({"xs": (0..2000).collect::<Vec<_>>()}),
+                )
+            })
+            .collect();
+        let results = json!({"valid": true, "workload": {"valid": true, "results": big}});
+        let page = render(&Page {
+            workload: "lin-kv",
+            command: "",
+            results: &results,
+            ops: &[],
+            files: &[],
+        });
+        assert!(page.len() < MAX_SECTION + 64 * 1024, "{}", page.len());
+        assert!(page.contains("… and 436 more"));
+        assert!(page.contains("… and 1936 more"));
     }
 
     #[test]
