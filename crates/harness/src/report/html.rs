@@ -147,6 +147,19 @@ fn why(h: &mut String, r: &Value, overall: &str) {
                     }
                 }
             }
+            for (count, list) in [("lost-count", "lost"), ("duplicated-count", "duplicated")] {
+                if let Some(n) = v.get(count).and_then(Value::as_u64).filter(|n| *n > 0) {
+                    let what = list.replace('-', " ");
+                    reasons.push(format!("{n} {what}: {}", first_items(v.get(list))));
+                }
+            }
+            if let Some(Value::Array(errors)) = v.get("errors") {
+                if let Some(first) = errors.first() {
+                    let mut text = first.to_string();
+                    cut(&mut text, 300);
+                    reasons.push(format!("{} errors, the first: {text}", errors.len()));
+                }
+            }
             if let Some(reason) = v.get("reason").and_then(Value::as_str) {
                 reasons.push(format!("{k}: {reason}"));
             }
@@ -163,6 +176,31 @@ fn why(h: &mut String, r: &Value, overall: &str) {
     }
     if let Some(s) = r.pointer("/workload/summary").and_then(Value::as_str) {
         let _ = writeln!(h, "<pre>{}</pre>", esc(s));
+    }
+}
+
+/// The first ten items of a list, as JSON.
+fn first_items(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Array(a)) => {
+            let items: Vec<String> = a.iter().take(10).map(Value::to_string).collect();
+            let tail = if a.len() > 10 { ", …" } else { "" };
+            format!("[{}{tail}]", items.join(", "))
+        }
+        Some(other) => other.to_string(),
+        None => "?".into(),
+    }
+}
+
+/// Cuts `text` to at most `max` bytes (on a char boundary), marking the cut.
+fn cut(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut at = max;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push_str(" …");
     }
 }
 
@@ -300,14 +338,7 @@ fn value(h: &mut String, v: &Value, depth: usize, limit: usize) {
         Value::String(s) => h.push_str(&esc(s)),
         Value::Object(_) | Value::Array(_) => {
             let mut text = v.to_string();
-            if text.len() > MAX_JSON {
-                let mut cut = MAX_JSON;
-                while !text.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                text.truncate(cut);
-                text.push_str(" …");
-            }
+            cut(&mut text, MAX_JSON);
             let _ = write!(h, "<code>{}</code>", esc(&text));
         }
         other => h.push_str(&esc(&other.to_string())),
@@ -547,6 +578,7 @@ mod tests {
         assert!(page.contains("<li>stats is invalid</li>"));
         assert!(page.contains("<li>no add operation succeeded</li>"));
         assert!(page.contains("<li>workload is invalid</li>"));
+        assert!(page.contains("<li>2 lost: [3, 4]</li>"));
         assert!(!page.contains("<li>availability"));
         assert!(page.contains("lost &lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
         assert!(!page.contains("<script"));
@@ -581,7 +613,8 @@ mod tests {
         assert!(page.contains("Every check passed."));
         assert!(!page.contains("<svg"));
         let unknown = json!({"valid": "unknown",
-                             "workload": {"valid": "unknown", "reason": "budget <exceeded>"}});
+                             "workload": {"valid": "unknown", "reason": "budget <exceeded>"},
+                             "echo": {"valid": false, "errors": [{"got": "<é>".repeat(200)}]}});
         let page = render(&Page {
             workload: "lin-kv",
             command: "",
@@ -591,6 +624,8 @@ mod tests {
         });
         assert!(page.contains("<h1 class=\"unknown\">lin-kv: unknown</h1>"));
         assert!(page.contains("<li>workload: budget &lt;exceeded&gt;</li>"));
+        assert!(page.contains("<li>1 errors, the first: {&quot;got&quot;:&quot;&lt;é&gt;"));
+        assert!(page.contains("&lt;é&gt; …</li>"));
     }
 
     #[test]
