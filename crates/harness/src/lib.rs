@@ -27,6 +27,7 @@ pub mod nemesis;
 pub mod net;
 mod progress;
 pub mod protocol;
+pub mod report;
 pub mod rng;
 mod run;
 pub mod services;

@@ -267,6 +267,10 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
             "results.json",
             &serde_json::to_string_pretty(&results).unwrap_or_default(),
         )?;
+        // results.edn and index.html: conveniences; failing to write them must not fail the test.
+        if let Err(e) = crate::report::write(&d.path, &cfg, &results, &ops) {
+            eprintln!("warning: could not write results.edn or index.html: {e}");
+        }
     }
     Ok(Outcome {
         valid,
