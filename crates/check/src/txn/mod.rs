@@ -62,9 +62,12 @@ pub struct TxnOpts {
     pub consistency_models: Vec<String>,
     /// Examples kept per anomaly type.
     pub max_examples: usize,
-    /// Treat every anomaly as invalid, forbidden or not (upstream's
-    /// txn-rw-register wrapper does).
-    pub any_anomaly_invalid: bool,
+    /// Anomalies the models allow leave the verdict valid (upstream's
+    /// txn-rw-register: its checker reports only what the models forbid, and
+    /// any reported anomaly is invalid, so a totally available store's
+    /// G-single at read-committed passes, as the challenge expects). Without
+    /// it, allowed anomalies make the verdict unknown, as Elle's list-append.
+    pub allowed_anomalies_valid: bool,
     /// Time and memory limits.
     pub budget: Budget,
 }
@@ -75,7 +78,7 @@ impl Default for TxnOpts {
         TxnOpts {
             consistency_models: vec![models::DEFAULT_MODEL.to_string()],
             max_examples: 8,
-            any_anomaly_invalid: false,
+            allowed_anomalies_valid: false,
             budget: Budget::default(),
         }
     }
@@ -219,8 +222,8 @@ pub fn check(history: &[Op], kind: TxnKind, opts: &TxnOpts) -> TxnResult {
         Validity::Unknown
     } else if result.anomaly_types.is_empty() {
         Validity::Valid
-    } else if opts.any_anomaly_invalid {
-        Validity::Invalid
+    } else if opts.allowed_anomalies_valid {
+        Validity::Valid
     } else {
         Validity::Unknown
     };

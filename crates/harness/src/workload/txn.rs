@@ -202,7 +202,7 @@ impl Workload for Txn {
         let opts = TxnOpts {
             consistency_models: self.models.clone(),
             // Upstream's rw-register wrapper: any anomaly is invalid.
-            any_anomaly_invalid: self.kind == TxnKind::RwRegister,
+            allowed_anomalies_valid: self.kind == TxnKind::RwRegister,
             ..TxnOpts::default()
         };
         let r = txn::check(history, self.kind, &opts);
