@@ -270,3 +270,64 @@ impl Node for TxnNode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(f: &str, k: Key, v: Value) -> MicroOp {
+        (f.to_string(), k, v)
+    }
+
+    #[test]
+    fn reads_see_the_store_then_the_transactions_own_writes() {
+        let mut s = Store::default();
+        s.run("n0", &[op("w", 1, Some(5))]).unwrap();
+        let (done, c) = s
+            .run(
+                "n0",
+                &[
+                    op("r", 1, None),
+                    op("w", 1, Some(6)),
+                    op("w", 1, Some(7)),
+                    op("r", 1, None),
+                ],
+            )
+            .unwrap();
+        assert_eq!(done[0].2, Some(5));
+        assert_eq!(done[3].2, Some(7));
+        // Only the last write to a key travels: 6 is intermediate.
+        assert_eq!(c.writes, vec![(1, 7)]);
+        assert_eq!(s.get(1), Some(7));
+    }
+
+    #[test]
+    fn replicas_converge_whatever_the_order_and_copies() {
+        let (mut a, mut b) = (Store::default(), Store::default());
+        let (_, ta) = a
+            .run("n0", &[op("w", 1, Some(1)), op("w", 2, Some(1))])
+            .unwrap();
+        let (_, tb) = b
+            .run("n1", &[op("w", 1, Some(2)), op("w", 2, Some(2))])
+            .unwrap();
+        a.apply(&tb);
+        b.apply(&ta);
+        b.apply(&ta);
+        // Equal clocks: the node id breaks the tie, the same way everywhere,
+        // and one transaction's writes win on every key (no G0).
+        assert_eq!((a.get(1), a.get(2)), (Some(2), Some(2)));
+        assert_eq!((b.get(1), b.get(2)), (Some(2), Some(2)));
+        // A later local transaction is stamped above everything seen.
+        let (_, t) = a.run("n0", &[op("w", 1, Some(3))]).unwrap();
+        assert!(t.stamp > tb.stamp);
+    }
+
+    #[test]
+    fn an_unknown_micro_op_changes_nothing() {
+        let mut s = Store::default();
+        assert!(s
+            .run("n0", &[op("w", 1, Some(1)), op("append", 1, Some(2))])
+            .is_err());
+        assert_eq!(s.get(1), None);
+    }
+}
