@@ -220,9 +220,7 @@ pub fn check(history: &[Op], kind: TxnKind, opts: &TxnOpts) -> TxnResult {
     } else if let Err(why) = outcome {
         result.reason = Some(why);
         Validity::Unknown
-    } else if result.anomaly_types.is_empty() {
-        Validity::Valid
-    } else if opts.allowed_anomalies_valid {
+    } else if result.anomaly_types.is_empty() || opts.allowed_anomalies_valid {
         Validity::Valid
     } else {
         Validity::Unknown

@@ -346,8 +346,14 @@ fn rw_register_nil_and_writes_follow_reads() {
         allowed_anomalies_valid: true,
         ..TxnOpts::default()
     };
-    assert_eq!(check(&h, RW, &opts("read-committed")).valid, Validity::Valid);
-    assert_eq!(check(&h, RW, &opts("serializable")).valid, Validity::Invalid);
+    assert_eq!(
+        check(&h, RW, &opts("read-committed")).valid,
+        Validity::Valid
+    );
+    assert_eq!(
+        check(&h, RW, &opts("serializable")).valid,
+        Validity::Invalid
+    );
     assert_eq!(run(&h, RW, "read-committed").valid, Validity::Unknown);
 }
 
