@@ -173,7 +173,7 @@ mod tests {
             (r#"{"dest":"n2","body":{}}"#, "bad-envelope"),
             (r#"{"src":null,"dest":"n2","body":{}}"#, "wrong-src"),
             (r#"{"src":"n2","dest":"n3","body":{}}"#, "wrong-src"),
-            (r#"{"src":"c1","dest":"n3","body":{}}"#, "wrong-src"),
+            (r#"{"src":"c1","dest":"c2","body":{}}"#, "wrong-src"),
             (r#"{"src":"n1","dest":7,"body":{}}"#, "bad-envelope"),
             (r#"{"src":"n1","dest":"n2","body":[]}"#, "bad-envelope"),
             (
