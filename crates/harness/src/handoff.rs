@@ -377,14 +377,8 @@ pub fn probe(bin: &Path) -> Result<(), String> {
 }
 
 /// In the CLI: runs `job` on `test` inside the library binary `bin` (probed
-/// already) and returns its reply. `env` adds variables for the binary (the
-/// CLI's own path, for the commands it prints).
-pub fn run_in_binary(
-    bin: &Path,
-    test: &TestConfig,
-    job: Job,
-    env: &[(&str, std::ffi::OsString)],
-) -> Result<Reply, String> {
+/// already) and returns its reply.
+pub fn run_in_binary(bin: &Path, test: &TestConfig, job: Job) -> Result<Reply, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp folder: {e}"))?;
     let reply_to = dir.path().join("reply.json");
     let request = SimRequest {
@@ -396,9 +390,6 @@ pub fn run_in_binary(
     let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
     let mut command = Command::new(bin);
     command.env(REQUEST_ENV, json).env_remove(PROBE_ENV);
-    for (k, v) in env {
-        command.env(k, v);
-    }
     let status = command
         .status()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;

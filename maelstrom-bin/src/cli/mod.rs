@@ -18,7 +18,7 @@ pub use args::{
     check_unicode_dashes, parse_concurrency, Cli, Command, SweepArgs, SweepCommand, TestArgs,
 };
 use maelstrom_harness::{rng, HarnessError, TestConfig, Validity};
-pub use sim::{cli_program, replay_command, CLI_PATH_ENV};
+pub use sim::{cli_program, replay_command};
 
 /// Exit code for bad arguments, as upstream.
 pub const EXIT_BAD_ARGS: i32 = 254;

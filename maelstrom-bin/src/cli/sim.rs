@@ -15,16 +15,10 @@ use maelstrom_harness::{rng, Validity};
 use super::shard::{self, SweepSummary};
 use super::{report, SweepArgs, SweepCommand, TestArgs, EXIT_BAD_ARGS};
 
-/// The path of the `maelstrom` binary that handed a test to a node binary, so
-/// the commands printed from inside the node (replay) name the right program.
-pub const CLI_PATH_ENV: &str = "MAELSTROM_CLI_PATH";
-
 /// The `maelstrom` command as the user can type it: `maelstrom` when that
 /// name on `PATH` is this very binary, else its absolute path (quoted).
 pub fn cli_program() -> String {
-    let me = std::env::var_os(CLI_PATH_ENV)
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::current_exe().ok());
+    let me = std::env::current_exe().ok();
     let Some(me) = me.and_then(|p| p.canonicalize().ok()) else {
         return "maelstrom".into();
     };
@@ -39,12 +33,6 @@ pub fn cli_program() -> String {
     } else {
         shell_quote(&me.display().to_string())
     }
-}
-
-/// Whether `bin` is a node binary built with `maelstrom-node` (with its `sim`
-/// feature) speaking this CLI's handoff version; the error says what to do.
-pub fn probe(bin: &std::path::Path) -> Result<(), String> {
-    handoff::probe(bin)
 }
 
 /// Runs `maelstrom test --sim`: one seed, or a sweep with `--seeds`, inside the
@@ -72,7 +60,7 @@ pub fn test(args: &TestArgs, argv: &[String]) -> i32 {
             return EXIT_BAD_ARGS;
         }
     };
-    if let Err(msg) = probe(bin) {
+    if let Err(msg) = handoff::probe(bin) {
         eprintln!("{msg}");
         return EXIT_BAD_ARGS;
     }
@@ -108,7 +96,7 @@ pub fn test(args: &TestArgs, argv: &[String]) -> i32 {
         }
     };
     let started = Instant::now();
-    let reply = match handoff::run_in_binary(bin, &cfg, job, &[]) {
+    let reply = match handoff::run_in_binary(bin, &cfg, job) {
         Ok(reply) => reply,
         Err(msg) => {
             eprintln!("{msg}");

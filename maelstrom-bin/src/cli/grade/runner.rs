@@ -26,7 +26,7 @@ pub struct Binary {
 impl Binary {
     /// Probes `path` the way `maelstrom test --sim` does.
     pub fn probe(path: PathBuf) -> Binary {
-        let library = sim::probe(&path).is_ok();
+        let library = handoff::probe(&path).is_ok();
         Binary { path, library }
     }
 }
@@ -159,11 +159,7 @@ impl Job {
             Ok(cfg) => cfg,
             Err(e) => return Ran::Crashed(e),
         };
-        let cli = [(
-            sim::CLI_PATH_ENV,
-            std::env::current_exe().unwrap_or_default().into_os_string(),
-        )];
-        match handoff::run_in_binary(&self.bin.path, &cfg, SimJob::One, &cli) {
+        match handoff::run_in_binary(&self.bin.path, &cfg, SimJob::One) {
             Ok(Reply::Ran(outcome)) => Ran::Done {
                 results: outcome.results,
                 dir: outcome.store_dir.unwrap_or_default(),
