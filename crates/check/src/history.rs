@@ -117,6 +117,24 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Op>, HistoryError> {
         .collect()
 }
 
+/// Parses a JSON-lines history like [`parse_jsonl`], but numbers every
+/// operation ([`Op::index`]) with its 1-based line in `text`, so that
+/// explanations naming an operation name a line of the file.
+pub fn parse_jsonl_by_line(text: &str) -> Result<Vec<Op>, HistoryError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let mut op: Op = serde_json::from_str(l).map_err(|e| HistoryError::BadLine {
+                line: i + 1,
+                source: e,
+            })?;
+            op.index = i as u64 + 1;
+            Ok(op)
+        })
+        .collect()
+}
+
 /// Writes a history as JSON lines (one op per line, each ending in `\n`).
 #[must_use]
 pub fn to_jsonl(history: &[Op]) -> String {
@@ -201,6 +219,16 @@ mod tests {
         let again = parse_jsonl(&to_jsonl(&h)).unwrap();
         assert_eq!(h, again);
         assert!(!to_jsonl(&h[..1]).contains("final"));
+    }
+
+    #[test]
+    fn numbered_by_line() {
+        let text = "\n{\"index\":0,\"type\":\"invoke\",\"f\":\"read\",\"process\":0}\n\n\
+                    {\"index\":1,\"type\":\"ok\",\"f\":\"read\",\"process\":0}\n";
+        let h = parse_jsonl_by_line(text).unwrap();
+        assert_eq!(h.iter().map(|o| o.index).collect::<Vec<_>>(), vec![2, 4]);
+        let e = parse_jsonl_by_line("\n\nnot json\n").unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! and say `unknown` with a reason when the budget runs out.
 //!
 //! Modules: [`history`] (the model), [`echo`], [`unique_ids`], [`set_full`],
-//! [`counter`], [`stats`] (stats and availability), [`linearizable`] (WGL
+//! [`counter`], [`edn`] and [`jepsen`] (histories written by Jepsen and
+//! Knossos), [`stats`] (stats and availability), [`linearizable`] (WGL
 //! search with memoisation and per-key partitioning), [`porcupine`] (parsers
 //! for Porcupine's benchmark logs), [`kafka`] and [`txn`] (transactional
 //! anomalies, Elle-style).
@@ -36,7 +37,9 @@
 pub mod budget;
 pub mod counter;
 pub mod echo;
+pub mod edn;
 pub mod history;
+pub mod jepsen;
 pub mod kafka;
 pub mod linearizable;
 pub mod porcupine;

@@ -58,6 +58,16 @@ fn key_name(k: &Value) -> String {
 /// Errors (as a reason string) on ops the model does not support or values
 /// of the wrong shape.
 pub fn partitions_from_history(history: &[Op], model: ModelKind) -> Result<Parts, String> {
+    partitions_with_initial(history, model, None)
+}
+
+/// [`partitions_from_history`] with every key's register starting at
+/// `initial` (`None`: nil for registers, `""` for the kv model).
+pub fn partitions_with_initial(
+    history: &[Op],
+    model: ModelKind,
+    initial: Option<&Value>,
+) -> Result<Parts, String> {
     // key -> list of (op, call, ret, index) in the raw JSON form.
     let mut by_key: BTreeMap<OrdValue, Vec<RawOp>> = BTreeMap::new();
     for (pos, inv, comp) in calls(history) {
@@ -87,6 +97,7 @@ pub fn partitions_from_history(history: &[Op], model: ModelKind) -> Result<Parts
             let mut parts = Vec::new();
             for (k, raw) in by_key {
                 let mut values = Interner::new();
+                let init = initial.map_or(0, |v| values.intern(v));
                 let mut ops = Vec::new();
                 for (f, arg, out, t) in raw {
                     let op = match (f.as_str(), &out) {
@@ -123,7 +134,7 @@ pub fn partitions_from_history(history: &[Op], model: ModelKind) -> Result<Parts
                 }
                 parts.push(Partition {
                     key: key_name(&k.0),
-                    model: RegisterModel::new(Arc::new(values)),
+                    model: RegisterModel::with_initial(Arc::new(values), init),
                     ops,
                 });
             }
@@ -138,6 +149,7 @@ pub fn partitions_from_history(history: &[Op], model: ModelKind) -> Result<Parts
             let mut parts = Vec::new();
             for (k, raw) in by_key {
                 let mut strings = StringTable::default();
+                let init = initial.map_or(0, |v| strings.intern(&text(v)));
                 let mut ops = Vec::new();
                 for (f, arg, out, t) in raw {
                     let op = match (f.as_str(), &out) {
@@ -161,7 +173,7 @@ pub fn partitions_from_history(history: &[Op], model: ModelKind) -> Result<Parts
                 }
                 parts.push(Partition {
                     key: key_name(&k.0),
-                    model: KvModel::new(strings),
+                    model: KvModel::with_initial(strings, init),
                     ops,
                 });
             }

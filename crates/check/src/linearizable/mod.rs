@@ -11,7 +11,7 @@ pub mod model;
 mod report;
 mod search;
 
-pub use convert::{partitions_from_history, Parts};
+pub use convert::{partitions_from_history, partitions_with_initial, Parts};
 pub use model::{
     CasOutcome, Interner, KvModel, KvOp, Model, Operation, RegOp, RegisterModel, StringTable,
 };
@@ -45,6 +45,9 @@ pub struct LinOpts {
     /// Stop every other key once one key is found not linearizable (those
     /// keys then report `unknown`, "cancelled").
     pub stop_on_first_invalid: bool,
+    /// Every key's initial value for [`check`] (`None`: nil for registers,
+    /// `""` for the kv model).
+    pub initial_value: Option<serde_json::Value>,
 }
 
 /// One independently checkable part of a history (usually one key).
@@ -67,7 +70,7 @@ pub struct Partition<M: Model> {
 /// empty; a key whose blocking op is such a read is explained as a
 /// [`NullRead`].
 pub fn check(history: &[Op], model: ModelKind, opts: &LinOpts) -> LinResult {
-    match partitions_from_history(history, model) {
+    match partitions_with_initial(history, model, opts.initial_value.as_ref()) {
         Ok(Parts::Register(parts)) => {
             let mut r = check_partitions(parts, opts);
             report::explain_null_reads(&mut r, history);

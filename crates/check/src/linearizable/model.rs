@@ -124,17 +124,26 @@ pub enum RegOp {
 }
 
 /// A register (read, write, cas) whose values are interned; the initial
-/// value is nil (id 0). The plain `Register` is the same model without cas.
+/// value is nil (id 0) unless given. The plain `Register` is the same model
+/// without cas.
 #[derive(Debug, Clone)]
 pub struct RegisterModel {
     values: Arc<Interner>,
+    initial: u32,
 }
 
 impl RegisterModel {
-    /// A register model rendering values with `values`.
+    /// A register model rendering values with `values`, initially nil.
     #[must_use]
     pub fn new(values: Arc<Interner>) -> Self {
-        RegisterModel { values }
+        RegisterModel { values, initial: 0 }
+    }
+
+    /// A register model whose initial value is the interned id `initial`
+    /// (Knossos's `(cas-register 0)`, say, where nil is the default).
+    #[must_use]
+    pub fn with_initial(values: Arc<Interner>, initial: u32) -> Self {
+        RegisterModel { values, initial }
     }
 }
 
@@ -143,7 +152,7 @@ impl Model for RegisterModel {
     type Op = RegOp;
 
     fn init(&mut self) -> u32 {
-        0
+        self.initial
     }
 
     fn step(&mut self, &s: &u32, op: &RegOp) -> Option<u32> {
@@ -262,7 +271,8 @@ impl StringTable {
     }
 }
 
-/// A string register with get, put and append; the initial value is `""`.
+/// A string register with get, put and append; the initial value is `""`
+/// unless given.
 /// States are interned strings, and appends are memoised per (state, suffix).
 /// Strings that are not a prefix of any value a get returned all map to one
 /// "unobservable" state, which keeps the memo table small when writes are
@@ -275,6 +285,8 @@ pub struct KvModel {
     observed: Vec<Arc<str>>,
     /// Per string id: 0 = not yet known, 1 = live, 2 = dead.
     live: Vec<u8>,
+    /// The string id of the initial value.
+    initial: u32,
 }
 
 /// The state standing for every string that no get returns, nor any
@@ -290,6 +302,17 @@ impl KvModel {
             appends: HashMap::new(),
             observed: Vec::new(),
             live: Vec::new(),
+            initial: 0,
+        }
+    }
+
+    /// A model whose ops were interned in `strings` and whose initial value
+    /// is the string id `initial`.
+    #[must_use]
+    pub fn with_initial(strings: StringTable, initial: u32) -> Self {
+        KvModel {
+            initial,
+            ..KvModel::new(strings)
         }
     }
 }
@@ -322,7 +345,7 @@ impl Model for KvModel {
     type Op = KvOp;
 
     fn init(&mut self) -> u32 {
-        self.canon(0)
+        self.canon(self.initial)
     }
 
     fn prepare(&mut self, ops: &[Operation<KvOp>]) {

@@ -261,3 +261,37 @@ fn only_null_reads_get_the_null_read_explanation() {
     assert_eq!(e.blocking_op.as_ref().unwrap().index, 4);
     assert!(e.null_read.is_none(), "{e:?}");
 }
+
+#[test]
+fn initial_values_start_every_key() {
+    let h = crate::history::parse_jsonl(
+        r#"{"index":0,"type":"invoke","f":"read","value":["a",null],"process":0}
+{"index":1,"type":"ok","f":"read","value":["a",0],"process":0}
+{"index":2,"type":"invoke","f":"get","value":["b",null],"process":1}
+{"index":3,"type":"ok","f":"get","value":["b","x"],"process":1}"#,
+    )
+    .unwrap();
+    let reg = &h[..2];
+    assert_eq!(
+        check(reg, ModelKind::CasRegister, &LinOpts::default()).valid,
+        Validity::Invalid
+    );
+    let zero = LinOpts {
+        initial_value: Some(serde_json::json!(0)),
+        ..LinOpts::default()
+    };
+    assert_eq!(
+        check(reg, ModelKind::CasRegister, &zero).valid,
+        Validity::Valid
+    );
+    let kv = &h[2..];
+    assert_eq!(
+        check(kv, ModelKind::KvRegister, &LinOpts::default()).valid,
+        Validity::Invalid
+    );
+    let x = LinOpts {
+        initial_value: Some(serde_json::json!("x")),
+        ..LinOpts::default()
+    };
+    assert_eq!(check(kv, ModelKind::KvRegister, &x).valid, Validity::Valid);
+}
