@@ -129,6 +129,10 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         Some(root) => Some(TestDir::create(root, &cfg.workload)?),
         None => None,
     };
+    // What `maelstrom analyze` needs to check the history again later.
+    if let Some(d) = &dir {
+        crate::analysis::write_test_file(&d.path, &cfg)?;
+    }
     // Node processes keep their durable storage (`MAELSTROM_STORAGE_DIR`) in
     // the store, or without one in a scratch folder of this test's own (unique
     // even for equal seeds in one process). The scratch folder is removed when

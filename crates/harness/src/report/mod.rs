@@ -20,11 +20,23 @@ use crate::config::{Availability, LatencyDist, NodeProgram, TestConfig, Topology
 /// Writes `results.edn` and then `index.html` (which links every file the
 /// folder holds by then) in `dir`.
 pub fn write(dir: &Path, cfg: &TestConfig, results: &Value, ops: &[Op]) -> std::io::Result<()> {
+    write_page(dir, &cfg.workload, &command_line(cfg), results, ops)
+}
+
+/// [`write`] for a test known by its workload and rerun command (a stored
+/// test checked again by `maelstrom analyze`).
+pub fn write_page(
+    dir: &Path,
+    workload: &str,
+    command: &str,
+    results: &Value,
+    ops: &[Op],
+) -> std::io::Result<()> {
     std::fs::write(dir.join("results.edn"), edn::results_edn(results))?;
     let files = folder_files(dir);
     let page = html::render(&html::Page {
-        workload: &cfg.workload,
-        command: &command_line(cfg),
+        workload,
+        command,
         results,
         ops,
         files: &files,

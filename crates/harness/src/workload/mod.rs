@@ -14,6 +14,10 @@ pub mod topology;
 mod txn;
 mod unique_ids;
 
+// The words a failed check prints, for checks run outside a test.
+pub use lin_kv::summary as lin_kv_summary;
+pub use txn::summary as txn_summary;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
