@@ -30,6 +30,10 @@ pub enum Command {
     Progress(super::grade::progress::ProgressArgs),
     /// Look after the store folder.
     Store(StoreArgs),
+    /// Check a history file (history.jsonl, Jepsen/Knossos EDN, Porcupine log) against a model.
+    Check(super::check::CheckArgs),
+    /// Check a stored test again with today's checkers and rewrite its results.
+    Analyze(super::check::AnalyzeArgs),
 }
 
 /// `maelstrom store` options.

@@ -1,11 +1,13 @@
 //! The `maelstrom` command line: `maelstrom test`, as processes or in simulation;
-//! `maelstrom grade` and `maelstrom demo` for the exercises.
+//! `maelstrom grade` and `maelstrom demo` for the exercises; `maelstrom check`
+//! and `maelstrom analyze` for histories recorded earlier.
 //!
 //! The harness library is the engine; this is the only place that parses flags.
 //! For `--sim`, the parsed test crosses into the node binary as a serialised
 //! [`maelstrom_harness::TestConfig`] (see [`maelstrom_harness::handoff`]).
 
 mod args;
+pub mod check;
 pub mod demo;
 pub mod grade;
 mod report;
@@ -45,6 +47,8 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Sweep(args) => sim::merge_command(&args),
         Command::Progress(args) => grade::progress::command(&args),
         Command::Store(args) => store_command(&args),
+        Command::Check(args) => check::command(&args),
+        Command::Analyze(args) => check::analyze_command(&args),
     }
 }
 

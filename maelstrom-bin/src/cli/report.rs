@@ -12,6 +12,8 @@ pub enum RunMode {
     Processes,
     /// In-process nodes on virtual time: the seed fixes everything.
     Simulation,
+    /// Nothing ran: a stored test checked again (`maelstrom analyze`).
+    Stored,
 }
 
 /// Prints results.json, a summary and upstream's closing line.
@@ -33,24 +35,31 @@ pub fn summary(outcome: &Outcome, mode: RunMode) {
             dir.display()
         );
     }
-    if let Some(line) = explain::summary_line(r) {
-        println!("{line}");
-    }
     let history = outcome
         .store_dir
         .as_deref()
         .map(explain::read_history)
         .unwrap_or_default();
+    verdict(r, &history, outcome.valid);
+}
+
+/// Prints why results are what they are, in words, and upstream's closing
+/// line: what `maelstrom test` ends with, and `maelstrom check` too.
+/// `history` is the one the results came from (empty if unknown).
+pub fn verdict(r: &serde_json::Value, history: &[maelstrom_check::Op], valid: Validity) {
+    if let Some(line) = explain::summary_line(r) {
+        println!("{line}");
+    }
     // Why the run is not valid, in words; the protocol comes last (below).
     let mut protocol = r.clone();
     if let Some(map) = protocol.as_object_mut() {
         map.remove("protocol");
     }
-    for line in explain::explain(&protocol, &history) {
+    for line in explain::explain(&protocol, history) {
         println!("{line}");
     }
-    if outcome.valid != Validity::Valid {
-        if let Some(line) = explain::culprit(r, &history) {
+    if valid != Validity::Valid {
+        if let Some(line) = explain::culprit(r, history) {
             println!("{line}");
         }
     }
@@ -60,7 +69,7 @@ pub fn summary(outcome: &Outcome, mode: RunMode) {
         println!("{text}");
     }
     println!();
-    println!("{}", closing_line(outcome.valid));
+    println!("{}", closing_line(valid));
 }
 
 /// What a process run's seed fixes and what it does not.
