@@ -4,7 +4,8 @@
 //! whose [`Body`] has the reserved keys `type`, `msg_id` and `in_reply_to` and keeps
 //! every other field. Errors carry an [`ErrorCode`] from upstream's registry.
 //! [`workloads`] and [`services`] hold typed bodies for every RPC, and [`schema`]
-//! checks a client reply against upstream's closed schemas.
+//! lists every workload's and service's RPCs with their schemas and checks a
+//! client reply against upstream's closed schemas.
 //!
 //! ```
 //! use maelstrom_proto::{Envelope, ErrorCode};

@@ -1,5 +1,8 @@
-//! Closed schemas of the replies nodes send to clients, as upstream checks them.
+//! The RPCs of every workload and service, with their request and reply
+//! schemas: what `maelstrom doc` prints and what the harness validates client
+//! replies with, from the one table ([`WORKLOADS`], [`SERVICES`]).
 //!
+//! Replies are checked as upstream checks them.
 //! Upstream validates every reply to a client against a closed map schema: the
 //! workload's keys, plus optional `msg_id` and required `in_reply_to`; any other key
 //! is an error. Sequence schemas accept `null`; map schemas do not. `error` replies
@@ -205,48 +208,389 @@ pub fn check_reply(schema: &ReplySchema, body: &Map) -> Result<(), Vec<String>> 
     }
 }
 
+/// One key of a request body and the shape of its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The key.
+    pub name: &'static str,
+    /// Its value's shape.
+    pub shape: Shape,
+    /// Whether a request may leave it out.
+    pub optional: bool,
+}
+
+const fn field(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        optional: false,
+    }
+}
+
+/// One RPC: the request a client (or a node, for a service) sends, and the
+/// reply it expects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rpc {
+    /// The request's `type`.
+    pub request: &'static str,
+    /// What it asks for, and what the reply means.
+    pub doc: &'static str,
+    /// The request's keys besides `type` and `msg_id`.
+    pub fields: &'static [Field],
+    /// The reply's closed schema.
+    pub reply: ReplySchema,
+}
+
+impl Rpc {
+    /// The request's keys in the notation of [`ReplySchema::describe`].
+    pub fn describe_request(&self) -> String {
+        let mut parts = vec![format!("type: {:?}", self.request)];
+        parts.push("msg_id: an integer".into());
+        parts.extend(self.fields.iter().map(|f| {
+            format!(
+                "{}{}: {}",
+                f.name,
+                if f.optional { " (optional)" } else { "" },
+                f.shape.describe()
+            )
+        }));
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+/// A workload (what Maelstrom's clients ask a node) or a service (what a
+/// node may ask Maelstrom's built-in services) and its RPCs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// The workload's (`-w`) or the service's (node id) name.
+    pub name: &'static str,
+    /// What it tests or offers.
+    pub doc: &'static str,
+    /// Its RPCs.
+    pub rpcs: &'static [Rpc],
+}
+
+const fn reply(kind: &'static str, fields: &'static [(&'static str, Shape)]) -> ReplySchema {
+    ReplySchema { kind, fields }
+}
+
 const OFFSET_MSG: Shape = Shape::Tuple(&[Shape::Int, Shape::Any]);
 const LIST_READ: Shape = Shape::Tuple(&[Shape::Eq("r"), Shape::Any, Shape::Seq(&Shape::Any)]);
 const LIST_APPEND: Shape = Shape::Tuple(&[Shape::Eq("append"), Shape::Any, Shape::Any]);
 const RW_READ: Shape = Shape::Tuple(&[Shape::Eq("r"), Shape::Any, Shape::Any]);
 const RW_WRITE: Shape = Shape::Tuple(&[Shape::Eq("w"), Shape::Any, Shape::Any]);
+/// A read as a request holds it: its value not known yet.
+const READ_ASKED: Shape = Shape::Tuple(&[Shape::Eq("r"), Shape::Any, Shape::Null]);
+
+const COUNTER_RPCS: &[Rpc] = &[
+    Rpc {
+        request: "add",
+        doc: "Adds delta to the counter.",
+        fields: &[field("delta", Shape::Int)],
+        reply: reply("add_ok", &[]),
+    },
+    Rpc {
+        request: "read",
+        doc: "Reads the counter's current value.",
+        fields: &[],
+        reply: reply("read_ok", &[("value", Shape::Int)]),
+    },
+];
+
+/// Every workload `maelstrom test -w` runs, with its client RPCs.
+pub const WORKLOADS: &[Api] = &[
+    Api {
+        name: "broadcast",
+        doc: "A gossip system: values broadcast to any node must reach every node. Clients \
+              send topology once per node, then broadcasts and reads; the final reads must \
+              hold every acknowledged value.",
+        rpcs: &[
+            Rpc {
+                request: "topology",
+                doc: "Suggests which nodes each node should talk to (--topology); nodes may \
+                      use it or not.",
+                fields: &[field("topology", Shape::MapOf(&Shape::Seq(&Shape::Str)))],
+                reply: reply("topology_ok", &[]),
+            },
+            Rpc {
+                request: "broadcast",
+                doc: "Sends a value (an integer, unique per test) to be delivered to every node.",
+                fields: &[field("message", Shape::Any)],
+                reply: reply("broadcast_ok", &[]),
+            },
+            Rpc {
+                request: "read",
+                doc: "Returns every value this node has seen.",
+                fields: &[],
+                reply: reply("read_ok", &[("messages", Shape::Seq(&Shape::Any))]),
+            },
+        ],
+    },
+    Api {
+        name: "echo",
+        doc: "A simple echo: clients send a value and expect it back unchanged.",
+        rpcs: &[Rpc {
+            request: "echo",
+            doc: "Returns echo as it came.",
+            fields: &[field("echo", Shape::Any)],
+            reply: reply("echo_ok", &[("echo", Shape::Any)]),
+        }],
+    },
+    Api {
+        name: "g-counter",
+        doc: "An increment-only counter, eventually consistent: adds are non-negative, and \
+              the final reads must equal the sum of acknowledged adds (give or take the \
+              indefinite ones).",
+        rpcs: COUNTER_RPCS,
+    },
+    Api {
+        name: "g-set",
+        doc: "A grow-only set: elements added to any node must end up in every node's reads.",
+        rpcs: &[
+            Rpc {
+                request: "add",
+                doc: "Adds an element to the set.",
+                fields: &[field("element", Shape::Any)],
+                reply: reply("add_ok", &[]),
+            },
+            Rpc {
+                request: "read",
+                doc: "Returns every element of the set.",
+                fields: &[],
+                reply: reply("read_ok", &[("value", Shape::Seq(&Shape::Any))]),
+            },
+        ],
+    },
+    Api {
+        name: "kafka",
+        doc: "A replicated log service like Kafka: messages sent to a key get increasing \
+              offsets; polls return them in order; consumers commit offsets. Checked for \
+              lost, reordered and duplicated messages.",
+        rpcs: &[
+            Rpc {
+                request: "send",
+                doc: "Appends msg to the log of key; returns its offset.",
+                fields: &[field("key", Shape::Str), field("msg", Shape::Any)],
+                reply: reply("send_ok", &[("offset", Shape::Int)]),
+            },
+            Rpc {
+                request: "poll",
+                doc: "For each key, messages from the given offset on, as [offset, msg] pairs.",
+                fields: &[field("offsets", Shape::MapOf(&Shape::Int))],
+                reply: reply(
+                    "poll_ok",
+                    &[("msgs", Shape::MapOf(&Shape::Seq(&OFFSET_MSG)))],
+                ),
+            },
+            Rpc {
+                request: "commit_offsets",
+                doc: "Records that messages up to these offsets have been processed.",
+                fields: &[field("offsets", Shape::MapOf(&Shape::Int))],
+                reply: reply("commit_offsets_ok", &[]),
+            },
+            Rpc {
+                request: "list_committed_offsets",
+                doc: "The committed offset of each key asked for (keys never committed may be \
+                      left out).",
+                fields: &[field("keys", Shape::Seq(&Shape::Str))],
+                reply: reply(
+                    "list_committed_offsets_ok",
+                    &[("offsets", Shape::MapOf(&Shape::Int))],
+                ),
+            },
+        ],
+    },
+    Api {
+        name: "lin-kv",
+        doc: "A linearizable key-value store of registers: read, write and compare-and-set. \
+              Each key's history must be linearizable. Missing keys are error 20, a cas whose \
+              from does not match is error 22.",
+        rpcs: &[
+            Rpc {
+                request: "read",
+                doc: "Returns the value of key.",
+                fields: &[field("key", Shape::Any)],
+                reply: reply("read_ok", &[("value", Shape::Any)]),
+            },
+            Rpc {
+                request: "write",
+                doc: "Sets key to value.",
+                fields: &[field("key", Shape::Any), field("value", Shape::Any)],
+                reply: reply("write_ok", &[]),
+            },
+            Rpc {
+                request: "cas",
+                doc: "Sets key to to if its value is from.",
+                fields: &[
+                    field("key", Shape::Any),
+                    field("from", Shape::Any),
+                    field("to", Shape::Any),
+                ],
+                reply: reply("cas_ok", &[]),
+            },
+        ],
+    },
+    Api {
+        name: "pn-counter",
+        doc: "A counter that goes up and down, eventually consistent: the final reads must \
+              equal the sum of acknowledged adds (give or take the indefinite ones).",
+        rpcs: COUNTER_RPCS,
+    },
+    Api {
+        name: "txn-list-append",
+        doc: "Transactions over lists: each micro-op appends to a key's list or reads it \
+              whole. Checked for transactional anomalies (G0, G1a/b/c, G-single, G2...) \
+              against --consistency-models.",
+        rpcs: &[Rpc {
+            request: "txn",
+            doc: "Runs the micro-ops in order, as one transaction: [\"append\", k, v] appends \
+                  v to k's list, [\"r\", k, null] reads it. The reply repeats them with each \
+                  read's list filled in.",
+            fields: &[field(
+                "txn",
+                Shape::Seq(&Shape::Either(&[READ_ASKED, LIST_APPEND])),
+            )],
+            reply: reply(
+                "txn_ok",
+                &[("txn", Shape::Seq(&Shape::Either(&[LIST_READ, LIST_APPEND])))],
+            ),
+        }],
+    },
+    Api {
+        name: "txn-rw-register",
+        doc: "Transactions over registers: each micro-op writes a key or reads it. Checked \
+              for the anomalies --consistency-models forbid.",
+        rpcs: &[Rpc {
+            request: "txn",
+            doc: "Runs the micro-ops in order, as one transaction: [\"w\", k, v] writes v to \
+                  k, [\"r\", k, null] reads it. The reply repeats them with each read's value \
+                  filled in (null if k was never written).",
+            fields: &[field(
+                "txn",
+                Shape::Seq(&Shape::Either(&[READ_ASKED, RW_WRITE])),
+            )],
+            reply: reply(
+                "txn_ok",
+                &[("txn", Shape::Seq(&Shape::Either(&[RW_READ, RW_WRITE])))],
+            ),
+        }],
+    },
+    Api {
+        name: "unique-ids",
+        doc: "A totally available id generator: every generate gets an id no other request \
+              got, even during partitions.",
+        rpcs: &[Rpc {
+            request: "generate",
+            doc: "Returns a new id (any JSON value) unique across the cluster.",
+            fields: &[],
+            reply: reply("generate_ok", &[("id", Shape::Any)]),
+        }],
+    },
+];
+
+const KV_RPCS: &[Rpc] = &[
+    Rpc {
+        request: "read",
+        doc: "Returns the value of key; error 20 (key-does-not-exist) if it has none.",
+        fields: &[field("key", Shape::Any)],
+        reply: reply("read_ok", &[("value", Shape::Any)]),
+    },
+    Rpc {
+        request: "write",
+        doc: "Sets key to value.",
+        fields: &[field("key", Shape::Any), field("value", Shape::Any)],
+        reply: reply("write_ok", &[]),
+    },
+    Rpc {
+        request: "cas",
+        doc: "Sets key to to if its value is from: error 22 (precondition-failed) if it is \
+              not, error 20 if key has no value, unless create_if_not_exists is true.",
+        fields: &[
+            field("key", Shape::Any),
+            field("from", Shape::Any),
+            field("to", Shape::Any),
+            Field {
+                name: "create_if_not_exists",
+                shape: Shape::Any,
+                optional: true,
+            },
+        ],
+        reply: reply("cas_ok", &[]),
+    },
+];
+
+/// The services nodes may call by node id, with their RPCs.
+pub const SERVICES: &[Api] = &[
+    Api {
+        name: "lin-kv",
+        doc: "A linearizable key-value store.",
+        rpcs: KV_RPCS,
+    },
+    Api {
+        name: "seq-kv",
+        doc: "A sequentially consistent key-value store: each client's operations take \
+              effect in order, but reads may be stale.",
+        rpcs: KV_RPCS,
+    },
+    Api {
+        name: "lww-kv",
+        doc: "An eventually consistent key-value store: last write wins, reads may be stale \
+              or come from divergent replicas.",
+        rpcs: KV_RPCS,
+    },
+    Api {
+        name: "lin-tso",
+        doc: "A linearizable timestamp oracle: timestamps 0, 1, 2, ... in real-time order.",
+        rpcs: &[Rpc {
+            request: "ts",
+            doc: "Returns a timestamp greater than every one returned before.",
+            fields: &[],
+            reply: reply("ts_ok", &[("ts", Shape::Int)]),
+        }],
+    },
+];
+
+/// The workload called `name`.
+pub fn workload(name: &str) -> Option<&'static Api> {
+    WORKLOADS.iter().find(|w| w.name == name)
+}
+
+/// The service called `name`.
+pub fn service(name: &str) -> Option<&'static Api> {
+    SERVICES.iter().find(|s| s.name == name)
+}
 
 /// The reply schema for a workload's request `type`, or `None` if the workload has
 /// no such request.
-pub fn reply_schema(workload: &str, request: &str) -> Option<ReplySchema> {
-    let (kind, fields): (&'static str, &'static [(&'static str, Shape)]) = match (workload, request)
-    {
-        ("echo", "echo") => ("echo_ok", &[("echo", Shape::Any)]),
-        ("unique-ids", "generate") => ("generate_ok", &[("id", Shape::Any)]),
-        ("broadcast", "topology") => ("topology_ok", &[]),
-        ("broadcast", "broadcast") => ("broadcast_ok", &[]),
-        ("broadcast", "read") => ("read_ok", &[("messages", Shape::Seq(&Shape::Any))]),
-        ("g-set", "add") => ("add_ok", &[]),
-        ("g-set", "read") => ("read_ok", &[("value", Shape::Seq(&Shape::Any))]),
-        ("g-counter" | "pn-counter", "add") => ("add_ok", &[]),
-        ("g-counter" | "pn-counter", "read") => ("read_ok", &[("value", Shape::Int)]),
-        ("lin-kv", "read") => ("read_ok", &[("value", Shape::Any)]),
-        ("lin-kv", "write") => ("write_ok", &[]),
-        ("lin-kv", "cas") => ("cas_ok", &[]),
-        ("kafka", "send") => ("send_ok", &[("offset", Shape::Int)]),
-        ("kafka", "poll") => (
-            "poll_ok",
-            &[("msgs", Shape::MapOf(&Shape::Seq(&OFFSET_MSG)))],
-        ),
-        ("kafka", "commit_offsets") => ("commit_offsets_ok", &[]),
-        ("kafka", "list_committed_offsets") => (
-            "list_committed_offsets_ok",
-            &[("offsets", Shape::MapOf(&Shape::Int))],
-        ),
-        ("txn-list-append", "txn") => (
-            "txn_ok",
-            &[("txn", Shape::Seq(&Shape::Either(&[LIST_READ, LIST_APPEND])))],
-        ),
-        ("txn-rw-register", "txn") => (
-            "txn_ok",
-            &[("txn", Shape::Seq(&Shape::Either(&[RW_READ, RW_WRITE])))],
-        ),
-        _ => return None,
-    };
-    Some(ReplySchema { kind, fields })
+pub fn reply_schema(workload_name: &str, request: &str) -> Option<ReplySchema> {
+    workload(workload_name)?
+        .rpcs
+        .iter()
+        .find(|r| r.request == request)
+        .map(|r| r.reply.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rpc_is_documented_with_a_reply_of_its_own_name() {
+        for api in WORKLOADS.iter().chain(SERVICES) {
+            assert!(!api.doc.is_empty(), "{}", api.name);
+            for rpc in api.rpcs {
+                assert!(!rpc.doc.is_empty(), "{} {}", api.name, rpc.request);
+                assert_eq!(rpc.reply.kind, format!("{}_ok", rpc.request));
+            }
+        }
+        let echo = &workload("echo").unwrap().rpcs[0];
+        assert_eq!(
+            echo.describe_request(),
+            "{type: \"echo\", msg_id: an integer, echo: any value}"
+        );
+        let cas = &service("lin-kv").unwrap().rpcs[2];
+        assert!(cas
+            .describe_request()
+            .contains("create_if_not_exists (optional): any value"));
+    }
 }

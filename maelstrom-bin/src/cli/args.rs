@@ -34,6 +34,8 @@ pub enum Command {
     Check(super::check::CheckArgs),
     /// Check a stored test again with today's checkers and rewrite its results.
     Analyze(super::check::AnalyzeArgs),
+    /// Print the RPCs of each workload and service, with request and reply schemas.
+    Doc(super::doc::DocArgs),
 }
 
 /// `maelstrom store` options.

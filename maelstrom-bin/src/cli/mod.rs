@@ -9,6 +9,7 @@
 mod args;
 pub mod check;
 pub mod demo;
+pub mod doc;
 pub mod grade;
 mod report;
 pub mod shard;
@@ -49,6 +50,7 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Store(args) => store_command(&args),
         Command::Check(args) => check::command(&args),
         Command::Analyze(args) => check::analyze_command(&args),
+        Command::Doc(args) => doc::command(&args),
     }
 }
 

@@ -154,6 +154,20 @@ pub trait Workload {
     fn check(&self, history: &[Op]) -> CheckOutput;
 }
 
+/// Every workload [`by_name`] knows.
+pub const WORKLOAD_NAMES: [&str; 10] = [
+    "broadcast",
+    "echo",
+    "g-counter",
+    "g-set",
+    "kafka",
+    "lin-kv",
+    "pn-counter",
+    "txn-list-append",
+    "txn-rw-register",
+    "unique-ids",
+];
+
 /// The workload called `name`, configured from `cfg`.
 pub fn by_name(name: &str, cfg: &TestConfig) -> Result<Box<dyn Workload>, String> {
     Ok(match name {
@@ -169,8 +183,8 @@ pub fn by_name(name: &str, cfg: &TestConfig) -> Result<Box<dyn Workload>, String
         "txn-rw-register" => Box::new(txn::Txn::new(TxnKind::RwRegister, cfg)?),
         other => {
             return Err(format!(
-                "unknown workload {other:?}: expected one of broadcast, echo, g-counter, g-set, \
-                 kafka, lin-kv, pn-counter, txn-list-append, txn-rw-register, unique-ids"
+                "unknown workload {other:?}: expected one of {}",
+                WORKLOAD_NAMES.join(", ")
             ))
         }
     })
