@@ -96,11 +96,16 @@ pub fn summary_line(results: &Value) -> Option<String> {
         Kind::LinKv => {
             let failed = w["failures"].as_array().map_or(0, Vec::len);
             let keys = n("key-count");
+            // `maelstrom check` names the model it checked against.
+            let name = results
+                .get("model")
+                .and_then(Value::as_str)
+                .unwrap_or("lin-kv");
             if failed == 0 {
-                format!("lin-kv: {keys} key{} checked, none failed", plural(keys))
+                format!("{name}: {keys} key{} checked, none failed", plural(keys))
             } else {
                 format!(
-                    "lin-kv: {failed} of {keys} key{} not linearizable: {}",
+                    "{name}: {failed} of {keys} key{} not linearizable: {}",
                     plural(keys),
                     list(&w["failures"].as_array().cloned().unwrap_or_default())
                 )
@@ -758,6 +763,12 @@ mod tests {
         assert_eq!(
             summary_line(&l).unwrap(),
             "lin-kv: 1 of 4 keys not linearizable: \"1\""
+        );
+        let mut checked = l.clone();
+        checked["model"] = json!("cas-register");
+        assert_eq!(
+            summary_line(&checked).unwrap(),
+            "cas-register: 1 of 4 keys not linearizable: \"1\""
         );
     }
 
