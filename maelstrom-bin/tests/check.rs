@@ -294,6 +294,10 @@ fn a_simulated_tests_history_rechecks_and_reanalyzes_to_its_verdict() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert_eq!(results(&folder), before);
     assert!(folder.join("results.edn").is_file());
+    // Upstream's form: the newest test of ./store.
+    let out = maelstrom(&dir, &["analyze", "-t", "-1"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(results(&folder), before);
 
     // Drop one acknowledged value from every final read: now it is lost.
     let history = std::fs::read_to_string(folder.join("history.jsonl")).unwrap();

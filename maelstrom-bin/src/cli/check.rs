@@ -63,8 +63,63 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// The stored test's folder (store/<workload>/<time>).
-    #[arg(value_name = "TEST_FOLDER", default_value = "store/latest")]
-    pub dir: PathBuf,
+    #[arg(value_name = "TEST_FOLDER", conflicts_with = "test")]
+    pub dir: Option<PathBuf>,
+    /// As upstream: a test folder, or an index into the store's tests by
+    /// time (-1, the default, is the newest; 0 the oldest).
+    #[arg(
+        short = 't',
+        long = "test",
+        value_name = "INDEX_OR_PATH",
+        allow_hyphen_values = true
+    )]
+    pub test: Option<String>,
+    /// The store holding the tests an index counts.
+    #[arg(long = "store", value_name = "DIR", default_value = "store")]
+    pub store: PathBuf,
+}
+
+/// The store's test folders (`<workload>/<stamp>`), oldest first.
+fn stored_tests(store: &Path) -> Vec<PathBuf> {
+    let mut tests: Vec<(String, PathBuf)> = Vec::new();
+    for w in std::fs::read_dir(store).into_iter().flatten().flatten() {
+        if !w.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        for t in std::fs::read_dir(w.path()).into_iter().flatten().flatten() {
+            let name = t.file_name().to_string_lossy().into_owned();
+            if t.file_type().is_ok_and(|t| t.is_dir()) && t.path().join("history.jsonl").is_file() {
+                tests.push((name, t.path()));
+            }
+        }
+    }
+    // Stamps sort as times.
+    tests.sort();
+    tests.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The test folder `maelstrom analyze` was asked for.
+fn analyzed_folder(args: &AnalyzeArgs) -> Result<PathBuf, String> {
+    if let Some(dir) = &args.dir {
+        return Ok(dir.clone());
+    }
+    let spec = args.test.as_deref().unwrap_or("-1");
+    let Ok(i) = spec.parse::<i64>() else {
+        return Ok(PathBuf::from(spec));
+    };
+    let tests = stored_tests(&args.store);
+    let n = tests.len() as i64;
+    let at = if i < 0 { n + i } else { i };
+    usize::try_from(at)
+        .ok()
+        .and_then(|at| tests.get(at).cloned())
+        .ok_or_else(|| {
+            format!(
+                "--test {i}: {} holds {n} stored test{}",
+                args.store.display(),
+                if n == 1 { "" } else { "s" }
+            )
+        })
 }
 
 /// How a history file is written.
@@ -324,7 +379,14 @@ pub fn command(args: &CheckArgs) -> i32 {
 
 /// `maelstrom analyze`: checks a stored test again and rewrites its results.
 pub fn analyze_command(args: &AnalyzeArgs) -> i32 {
-    match analysis::analyze(&args.dir) {
+    let dir = match analyzed_folder(args) {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    match analysis::analyze(&dir) {
         Ok(outcome) => {
             report::summary(&outcome, report::RunMode::Stored);
             outcome.valid.exit_code()
@@ -358,6 +420,32 @@ mod tests {
         );
         assert_eq!(detect_format(Path::new("x.log"), ""), Ok(Format::Porcupine));
         assert!(d("hello").unwrap_err().contains("--format"));
+    }
+
+    #[test]
+    fn analyze_finds_a_test_by_index_or_path() {
+        let store = tempfile::tempdir().unwrap();
+        for t in [
+            "echo/20250101T000000.000Z",
+            "broadcast/20250102T000000.000Z",
+        ] {
+            std::fs::create_dir_all(store.path().join(t)).unwrap();
+            std::fs::write(store.path().join(t).join("history.jsonl"), "").unwrap();
+        }
+        // A folder without a history is no test.
+        std::fs::create_dir_all(store.path().join("echo/notes")).unwrap();
+        let args = |test: Option<&str>| AnalyzeArgs {
+            dir: None,
+            test: test.map(str::to_string),
+            store: store.path().to_path_buf(),
+        };
+        let at = |test| analyzed_folder(&args(test)).unwrap();
+        assert!(at(None).ends_with("broadcast/20250102T000000.000Z"));
+        assert!(at(Some("0")).ends_with("echo/20250101T000000.000Z"));
+        assert!(at(Some("-2")).ends_with("echo/20250101T000000.000Z"));
+        assert_eq!(at(Some("some/dir")), PathBuf::from("some/dir"));
+        let e = analyzed_folder(&args(Some("2"))).unwrap_err();
+        assert!(e.contains("holds 2 stored tests"), "{e}");
     }
 
     #[test]
