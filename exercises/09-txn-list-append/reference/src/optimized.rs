@@ -34,8 +34,12 @@ use crate::thunks::{Missing, Service, ThunkStore, Tree};
 use crate::trees::ROOT_KEY;
 use crate::{keys_of, run, IdGen, Msg, Reply};
 
-/// How many times a transaction is run before error 30 gives up.
-const MAX_ATTEMPTS: u32 = 32;
+/// How long a transaction keeps trying to commit before error 30 gives up.
+/// A bound in time rather than in attempts: a node whose cache is stale
+/// must reload before each attempt, so under load it can lose many times in
+/// a row to a node whose cache is current, and each attempt takes longer
+/// then. Well under the clients' timeout, so the answer still arrives.
+const RETRY_FOR: Duration = Duration::from_secs(3);
 
 /// The longest random pause after a lost commit.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -97,7 +101,10 @@ impl<S: Steps> Node for CachedTransactorWith<S> {
         let Msg::Txn { txn } = &req.body;
         let _turn = self.turn.lock().await;
         let kv = ctx.lin_kv();
-        for _ in 0..MAX_ATTEMPTS {
+        let started = ctx.now();
+        let mut attempts = 0;
+        while attempts == 0 || ctx.now() - started < RETRY_FOR {
+            attempts += 1;
             let (root, tree) = self.root.borrow().clone();
             let snapshot = self
                 .thunks
@@ -148,6 +155,6 @@ impl<S: Steps> Node for CachedTransactorWith<S> {
                 Err(e) => return Err(commit_error(e).into()),
             }
         }
-        Err(RpcError::txn_conflict(format!("lost the commit {MAX_ATTEMPTS} times")).into())
+        Err(RpcError::txn_conflict(format!("lost the commit {attempts} times")).into())
     }
 }
