@@ -145,20 +145,23 @@ pub fn run(txn: &[MicroOp], snapshot: &Snapshot) -> (Vec<MicroOp>, Snapshot) {
     (done, written)
 }
 
-/// Ids for immutable values, unique across the cluster: the node's id and
-/// a counter (the chapter's `IDGen`). The nodes of this exercise never
-/// restart, so the counter need not survive one.
+/// Ids for immutable values, unique across the cluster: the node's id, a
+/// tag of this life of the node, and a counter (the chapter's `IDGen`). The
+/// tag matters if a node restarts (`--nemesis kill`): its counter starts
+/// over, and without the tag a new thunk would overwrite an old one that a
+/// committed tree still names.
 #[derive(Debug)]
 pub struct IdGen {
-    node: String,
+    prefix: String,
     next: std::cell::Cell<u64>,
 }
 
 impl IdGen {
-    /// Ids of node `node`, from 0.
-    pub fn new(node: &str) -> IdGen {
+    /// Ids of node `node` in the life tagged `life` (draw it from the
+    /// node's rng, which each life seeds anew), from 0.
+    pub fn new(node: &str, life: u32) -> IdGen {
         IdGen {
-            node: node.to_string(),
+            prefix: format!("{node}-{life:08x}"),
             next: std::cell::Cell::new(0),
         }
     }
@@ -167,7 +170,7 @@ impl IdGen {
     pub fn fresh(&self) -> String {
         let i = self.next.get();
         self.next.set(i + 1);
-        format!("{}-{i}", self.node)
+        format!("{}-{i}", self.prefix)
     }
 }
 
@@ -223,7 +226,10 @@ mod tests {
 
     #[test]
     fn ids_are_the_nodes_own() {
-        let ids = IdGen::new("n1");
-        assert_eq!((ids.fresh(), ids.fresh()), ("n1-0".into(), "n1-1".into()));
+        let ids = IdGen::new("n1", 0xbeef);
+        assert_eq!(
+            (ids.fresh(), ids.fresh()),
+            ("n1-0000beef-0".into(), "n1-0000beef-1".into())
+        );
     }
 }

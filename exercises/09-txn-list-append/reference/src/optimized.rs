@@ -89,7 +89,7 @@ impl<S: Steps> Node for CachedTransactorWith<S> {
     fn from_init(ctx: &Context) -> anyhow::Result<Self> {
         Ok(CachedTransactorWith {
             turn: Mutex::new(()),
-            ids: IdGen::new(ctx.node_id()),
+            ids: IdGen::new(ctx.node_id(), ctx.rng().random()),
             thunks: ThunkStore::new(Service::LwwKv, true, S::MISSING),
             // A guess: the empty database. A wrong guess costs one failed CAS.
             root: RefCell::new((None, Rc::default())),

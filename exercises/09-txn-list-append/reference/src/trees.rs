@@ -17,6 +17,7 @@
 use std::rc::Rc;
 
 use maelstrom_node::{Context, Node, Request};
+use rand::Rng;
 use tokio::sync::Mutex;
 
 use crate::shared::{before_commit, commit_error};
@@ -40,7 +41,7 @@ impl Node for TreeTransactor {
     fn from_init(ctx: &Context) -> anyhow::Result<Self> {
         Ok(TreeTransactor {
             turn: Mutex::new(()),
-            ids: IdGen::new(ctx.node_id()),
+            ids: IdGen::new(ctx.node_id(), ctx.rng().random()),
             thunks: ThunkStore::new(Service::LinKv, false, Missing::Fail),
         })
     }
