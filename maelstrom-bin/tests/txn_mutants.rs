@@ -1,6 +1,13 @@
 //! Broken txn-list-append nodes (exercises/09-txn-list-append/mutants) fail
-//! the levels they must fail, through `maelstrom grade` in simulation and as
-//! processes, with the anomalies upstream's Datomic chapter names.
+//! the levels they must fail, through `maelstrom grade` in simulation and,
+//! where the verdict does not hang on timing, as processes, with the
+//! anomalies upstream's Datomic chapter names.
+//!
+//! Stale read-only transactions are judged in simulation only: as
+//! processes, a stale read shows only when a read-only transaction reaches
+//! the stale node after the other node's commit was acknowledged and before
+//! anything reloads its root, which real timing may or may not produce in a
+//! 10-second run.
 
 mod common;
 
@@ -94,11 +101,4 @@ fn stale_read_only_transactions_fail_the_shared_levels_in_simulation() {
             "level {level}:\n{t}"
         );
     }
-}
-
-#[test]
-fn stale_read_only_transactions_are_g_single_realtime_as_processes() {
-    let bin = workspace_binary("txn-list-append-mutants", "txn-list-append-stale-reads");
-    let t = invalid_as_processes(&bin, "d", "txn-mutant-stale-reads-proc");
-    assert!(t.contains("G-single-realtime"), "{t}");
 }

@@ -1,6 +1,6 @@
 //! Broken txn-list-append nodes, built from the reference's own stages, that
 //! `maelstrom grade txn-list-append --bin` must fail (maelstrom-bin's
-//! tests/txn_mutants.rs checks it, in simulation and as processes):
+//! tests/txn_mutants.rs checks it):
 //!
 //! - [`PerNode`] (binary `txn-list-append-per-node`): level a's node, whose
 //!   database lives in its memory. Right on one node; on two, each keeps a
