@@ -69,6 +69,7 @@ mod context;
 mod dispatch;
 pub mod host;
 mod kv;
+pub mod logging;
 mod node;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -85,6 +86,10 @@ pub use storage::{Storage, StorageBackend};
 
 /// Runs node `N` as a process: JSON lines on stdin and stdout, logs on stderr.
 ///
+/// Installs a `tracing` subscriber that writes the node's events to stderr,
+/// stamped with the node id and the test's clock (see [`logging`]), unless the
+/// program installed one first.
+///
 /// Returns when stdin closes and the handlers in flight have finished (or after a
 /// grace period). This is what a node binary's `main` calls. Started by
 /// `maelstrom test --sim` (with the `sim` feature, on by default), it runs the
@@ -92,6 +97,7 @@ pub use storage::{Storage, StorageBackend};
 pub fn run<N: Node>() -> anyhow::Result<()> {
     #[cfg(feature = "sim")]
     sim::take_over_if_asked::<N>();
+    logging::init_process();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
