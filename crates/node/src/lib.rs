@@ -12,8 +12,12 @@
 //! The library answers `init` itself, runs handlers concurrently (a handler waiting
 //! on an RPC never blocks other messages), turns a handler's error into an `error`
 //! reply (an [`RpcError`] keeps its code; anything else becomes 13, crash), answers
-//! unknown message types with 10 (not supported), and logs malformed input lines to
-//! stderr without stopping.
+//! unknown message types with 10 (not supported), and logs malformed input lines
+//! without stopping.
+//!
+//! Handlers log with [`tracing`] (`tracing::info!("...")`): each event becomes a
+//! line of the node's log stamped with the node id and the test's clock, in the
+//! same format as a process and in simulation (see [`logging`]).
 //!
 //! # Example: echo
 //!

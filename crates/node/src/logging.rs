@@ -1,11 +1,30 @@
 //! Node logs through [`tracing`], stamped with the node id and the test's clock.
 //!
 //! A handler logs with `tracing::info!("...")` (or `warn!`, `debug!`...;
-//! [`crate::Context::log`] is a shorthand for `info!`). Each event becomes one
-//! line of the node's log:
+//! [`crate::Context::log`] is a shorthand for `info!`):
+//!
+//! ```
+//! # use maelstrom_node::{Context, Node, Request};
+//! # use std::rc::Rc;
+//! # #[derive(serde::Deserialize)]
+//! # #[serde(tag = "type", rename_all = "snake_case")]
+//! # enum Msg { Merge { values: Vec<u64> } }
+//! # struct Gossip;
+//! impl Node for Gossip {
+//!     type Msg = Msg;
+//! #   fn from_init(_: &Context) -> anyhow::Result<Self> { Ok(Gossip) }
+//!     async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
+//!         let Msg::Merge { values } = &req.body;
+//!         tracing::info!(size = values.len(), "merged {} values from {}", values.len(), req.src);
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! Each event becomes one line of the node's log:
 //!
 //! ```text
-//! 12.034500000  INFO n1: merged 3 values from n2 size=17
+//! 12.034500000  INFO n1: merged 3 values from n2 size=3
 //! ```
 //!
 //! The first column is the test's clock in seconds, to the nanosecond: the
