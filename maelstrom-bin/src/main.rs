@@ -4,6 +4,8 @@
 //! arguments. The command line itself is [`maelstrom::cli`].
 
 fn main() {
+    // The harness's own log (warnings, --log-stderr, --log-net-*) on stderr.
+    maelstrom_harness::logging::init_stderr();
     let argv: Vec<String> = std::env::args().collect();
     std::process::exit(maelstrom::cli::main(argv));
 }

@@ -412,3 +412,45 @@ fn net_logging_shows_sends_and_deliveries() {
     );
     assert!(stderr.contains(r#""type":"echo_ok""#), "{stderr}");
 }
+
+/// An echo node that writes a line to stderr for every request.
+const CHATTY_ECHO: &str = r#"
+def handle(msg):
+    sys.stderr.write("echo %s from %s\n" % (msg["body"]["msg_id"], msg["src"]))
+    sys.stderr.flush()
+    reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
+main(handle)
+"#;
+
+/// `--log-stderr` echoes each line of every node's log (its stderr) to the
+/// harness's stderr as `INFO [<node> stderr] <line>`, as upstream logs them;
+/// without it none is shown. Either way the lines are in node-logs/.
+#[test]
+fn log_stderr_echoes_every_node_log_line() {
+    let dir = scratch("cli-log-stderr");
+    node(&dir, "chatty.py", CHATTY_ECHO);
+    let mut args = test_args("echo", "chatty.py");
+    args.push("--log-stderr");
+    let out = maelstrom(&dir, &args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let mut echoed = 0;
+    for n in ["n0", "n1", "n2"] {
+        let log = std::fs::read_to_string(dir.join(format!("store/latest/node-logs/{n}.log")))
+            .expect("node log");
+        for line in log.lines() {
+            let shown = format!("INFO [{n} stderr] {line}");
+            assert!(stderr.contains(&shown), "{shown} missing from\n{stderr}");
+            echoed += 1;
+        }
+    }
+    assert!(echoed >= 10, "the nodes logged their echoes:\n{stderr}");
+
+    let quiet = maelstrom(&dir, &test_args("echo", "chatty.py"));
+    let (_, stderr) = text(&quiet);
+    assert_eq!(quiet.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("stderr]"),
+        "nothing echoed without it:\n{stderr}"
+    );
+}

@@ -282,6 +282,9 @@ pub fn serve_if_asked(nodes: LibraryNodes) -> Option<i32> {
         );
         return Some(EXIT_BAD_REQUEST);
     }
+    // The harness runs in this process now: its own events go to stderr as
+    // from the `maelstrom` binary (each in-process node's to its own log).
+    crate::logging::init_stderr();
     let result = match request.job {
         Job::One => match simulate(request.test, nodes) {
             Ok(outcome) => Reply::Ran(outcome),

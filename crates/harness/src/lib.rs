@@ -25,6 +25,7 @@ pub mod handoff;
 pub mod history;
 pub mod host;
 pub mod lamport;
+pub mod logging;
 pub mod nemesis;
 pub mod net;
 mod progress;

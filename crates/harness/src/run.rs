@@ -182,6 +182,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         protocol: protocol.clone(),
         log_dir: dir.as_ref().map(TestDir::node_logs),
         log_stderr: cfg.log_stderr,
+        clock,
         seed: cfg.seed,
         storage: Default::default(),
         storage_dir,
@@ -273,7 +274,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         )?;
         // results.edn and index.html: conveniences; failing to write them must not fail the test.
         if let Err(e) = crate::report::write(&d.path, &cfg, &results, &ops) {
-            eprintln!("warning: could not write results.edn or index.html: {e}");
+            tracing::warn!("could not write results.edn or index.html: {e}");
         }
     }
     Ok(Outcome {
@@ -309,7 +310,7 @@ fn store_while<T>(
         let analysed = analyse();
         // A convenience drawn from the journal; failing to draw it must not fail the test.
         if let Err(e) = join(svg) {
-            eprintln!("warning: could not write messages.svg: {e}");
+            tracing::warn!("could not write messages.svg: {e}");
         }
         join(history)?;
         d.link_latest();

@@ -37,7 +37,6 @@ struct Inner {
     rng: RefCell<StdRng>,
     start: Instant,
     storage: Storage,
-    log: Rc<dyn Fn(&str)>,
     tasks: Tasks,
 }
 
@@ -48,7 +47,6 @@ pub(crate) struct ContextParts {
     pub outbox: UnboundedSender<Envelope>,
     pub seed: u64,
     pub storage: Storage,
-    pub log: Rc<dyn Fn(&str)>,
     /// How many times this node has started on its storage (1 the first time).
     pub boot: u64,
 }
@@ -69,7 +67,6 @@ impl Context {
                 rng: RefCell::new(StdRng::seed_from_u64(seed)),
                 start: Instant::now(),
                 storage: parts.storage,
-                log: parts.log,
                 tasks: Tasks::default(),
             }),
         }
@@ -115,9 +112,12 @@ impl Context {
         &self.inner.storage
     }
 
-    /// Writes a line to the node's log (stderr for a process).
+    /// Writes a line to the node's log at level info, stamped with the node id
+    /// and the test's clock: a shorthand for `tracing::info!("{line}")`, which
+    /// (like every `tracing` macro) handlers may call directly. See
+    /// [`crate::logging`].
     pub fn log(&self, line: impl AsRef<str>) {
-        (self.inner.log)(line.as_ref());
+        tracing::info!("{}", line.as_ref());
     }
 
     /// Sends a message that expects no reply. `payload` must serialise to a JSON
@@ -145,10 +145,11 @@ impl Context {
     /// Answers a request with a raw body.
     pub fn reply_body<T>(&self, req: &Request<T>, body: Body) {
         if req.replied.replace(true) {
-            self.log(format!(
+            tracing::warn!(
                 "maelstrom-node: second reply to {} msg_id {:?} sent anyway",
-                req.src, req.msg_id
-            ));
+                req.src,
+                req.msg_id
+            );
         }
         self.reply_to(&req.src, req.msg_id, body);
     }
@@ -266,14 +267,13 @@ impl Context {
         F: FnMut() -> Fut + 'static,
         Fut: Future<Output = anyhow::Result<()>> + 'static,
     {
-        let ctx = self.clone();
         self.spawn(async move {
             let mut interval = tokio::time::interval_at(Instant::now() + period, period);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
                 if let Err(e) = tick().await {
-                    ctx.log(format!("periodic task failed: {e:#}"));
+                    tracing::warn!("periodic task failed: {e:#}");
                 }
             }
         });

@@ -25,7 +25,6 @@ const BOOT_KEY: &str = "maelstrom-node/boot";
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
-    let log = host.log.clone();
     let mut early = VecDeque::new();
     let ctx = loop {
         let Some(item) = host.inbox.recv().await else {
@@ -34,7 +33,7 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
         let env = match item {
             Inbound::Message(env) => env,
             Inbound::Malformed { line, error } => {
-                log(&malformed_line_message(&line, &error));
+                log_malformed_line(&line, &error);
                 continue;
             }
         };
@@ -42,15 +41,16 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
             if early.len() < MAX_EARLY_MESSAGES {
                 early.push_back(env);
             } else {
-                log(&format!(
+                tracing::warn!(
                     "maelstrom-node: dropping message before init: {}",
                     env.to_line()
-                ));
+                );
             }
             continue;
         }
         match env.body.to_payload::<init::Request>() {
             Ok(init::Request::Init { node_id, node_ids }) => {
+                crate::logging::learned_node_id(&node_id);
                 let storage = Storage::open(&host.storage, &node_id)
                     .with_context(|| format!("opening durable storage of {node_id}"))?;
                 let boot = storage.get::<u64>(BOOT_KEY).unwrap_or(0) + 1;
@@ -63,7 +63,6 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
                     outbox: host.outbox.clone(),
                     seed: host.seed,
                     storage,
-                    log: log.clone(),
                     boot,
                 });
                 ctx.reply_to(&env.src, env.body.msg_id, Body::new("init_ok"));
@@ -71,7 +70,7 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
             }
             Err(e) => {
                 let err = RpcError::malformed_request(format!("bad init message: {e}"));
-                log(&format!("maelstrom-node: {err}: {}", env.to_line()));
+                tracing::warn!("maelstrom-node: {err}: {}", env.to_line());
                 Context::reply_error_raw(&host, &env, &err);
             }
         }
@@ -89,7 +88,7 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
     while let Some(item) = host.inbox.recv().await {
         match item {
             Inbound::Message(env) => dispatch(&node, &ctx, env),
-            Inbound::Malformed { line, error } => log(&malformed_line_message(&line, &error)),
+            Inbound::Malformed { line, error } => log_malformed_line(&line, &error),
         }
     }
     // Input is over: let the handlers in flight finish their replies, then stop
@@ -108,8 +107,8 @@ impl Drop for StopTasksOnDrop {
     }
 }
 
-fn malformed_line_message(line: &str, error: &str) -> String {
-    format!("maelstrom-node: ignoring malformed input line ({error}): {line}")
+fn log_malformed_line(line: &str, error: &str) {
+    tracing::warn!("maelstrom-node: ignoring malformed input line ({error}): {line}");
 }
 
 /// Routes one message.
@@ -151,7 +150,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
         }
         Err(e) => {
             let err = RpcError::malformed_request(format!("cannot parse {kind} message: {e}"));
-            ctx.log(format!("maelstrom-node: {err}: {}", env.to_line()));
+            tracing::warn!("maelstrom-node: {err}: {}", env.to_line());
             ctx.reply_to(&src, msg_id, err.to_body(None));
         }
     }
@@ -172,9 +171,13 @@ fn answer_error(
         .find_map(|cause| cause.downcast_ref::<RpcError>())
         .cloned()
         .unwrap_or_else(|| RpcError::crash(format!("{error:#}")));
-    ctx.log(format!(
-        "maelstrom-node: handler for {kind} from {src} failed: {error:#}"
-    ));
+    // An RpcError is a deliberate answer (key does not exist, ...); anything
+    // else is a crash of the handler, worth a warning.
+    if rpc_error.code == maelstrom_proto::ErrorCode::Crash {
+        tracing::warn!("maelstrom-node: handler for {kind} from {src} failed: {error:#}");
+    } else {
+        tracing::info!("maelstrom-node: handler for {kind} from {src} failed: {error:#}");
+    }
     if !replied {
         ctx.reply_to(src, msg_id, rpc_error.to_body(None));
     }

@@ -1,11 +1,10 @@
 //! Hosts: where a node's messages come from and go to.
 //!
 //! The node runtime only sees a [`Host`]: a channel of inbound messages, a channel
-//! for outbound ones, a seed, a storage backend and a log sink. The stdio host
+//! for outbound ones, a seed and a storage backend (logs go through `tracing`,
+//! see [`crate::logging`]). The stdio host
 //! ([`stdio::StdioHost`]) connects them to a process's stdin/stdout/stderr; tests
 //! and the simulation connect them to channels of their own.
-
-use std::rc::Rc;
 
 use maelstrom_proto::Envelope;
 use tokio::sync::mpsc::{self, Receiver, Sender, UnboundedReceiver, UnboundedSender};
@@ -45,12 +44,10 @@ pub struct Host {
     pub seed: u64,
     /// Where durable state lives.
     pub storage: StorageBackend,
-    /// Log sink (stderr for processes).
-    pub log: Rc<dyn Fn(&str)>,
 }
 
 impl Host {
-    /// A host on channels, with in-memory storage and logs to stderr: for tests.
+    /// A host on channels, with in-memory storage: for tests.
     pub fn channels(seed: u64) -> (Host, Sender<Inbound>, UnboundedReceiver<Envelope>) {
         let (in_tx, in_rx) = mpsc::channel(INBOX_CAPACITY);
         let (out_tx, out_rx) = mpsc::unbounded_channel();
@@ -59,7 +56,6 @@ impl Host {
             outbox: out_tx,
             seed,
             storage: StorageBackend::memory(),
-            log: Rc::new(|line: &str| eprintln!("{line}")),
         };
         (host, in_tx, out_rx)
     }

@@ -12,8 +12,12 @@
 //! The library answers `init` itself, runs handlers concurrently (a handler waiting
 //! on an RPC never blocks other messages), turns a handler's error into an `error`
 //! reply (an [`RpcError`] keeps its code; anything else becomes 13, crash), answers
-//! unknown message types with 10 (not supported), and logs malformed input lines to
-//! stderr without stopping.
+//! unknown message types with 10 (not supported), and logs malformed input lines
+//! without stopping.
+//!
+//! Handlers log with [`tracing`] (`tracing::info!("...")`): each event becomes a
+//! line of the node's log stamped with the node id and the test's clock, in the
+//! same format as a process and in simulation (see [`logging`]).
 //!
 //! # Example: echo
 //!
@@ -69,6 +73,7 @@ mod context;
 mod dispatch;
 pub mod host;
 mod kv;
+pub mod logging;
 mod node;
 #[cfg(feature = "sim")]
 pub mod sim;
@@ -85,6 +90,10 @@ pub use storage::{Storage, StorageBackend};
 
 /// Runs node `N` as a process: JSON lines on stdin and stdout, logs on stderr.
 ///
+/// Installs a `tracing` subscriber that writes the node's events to stderr,
+/// stamped with the node id and the test's clock (see [`logging`]), unless the
+/// program installed one first.
+///
 /// Returns when stdin closes and the handlers in flight have finished (or after a
 /// grace period). This is what a node binary's `main` calls. Started by
 /// `maelstrom test --sim` (with the `sim` feature, on by default), it runs the
@@ -92,6 +101,7 @@ pub use storage::{Storage, StorageBackend};
 pub fn run<N: Node>() -> anyhow::Result<()> {
     #[cfg(feature = "sim")]
     sim::take_over_if_asked::<N>();
+    logging::init_process();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;

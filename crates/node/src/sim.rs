@@ -42,13 +42,14 @@
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-pub use maelstrom_harness::host::{NodeChannels, NodeFactory};
+pub use maelstrom_harness::host::{NodeChannels, NodeFactory, NodeLog};
 pub use maelstrom_harness::{
     HarnessError, LatencyDist, NodeProgram, Outcome, TestConfig, Topology, Validity,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::logging::{NodeLine, NodeName, TestClock};
 use crate::{serve, Host, Inbound, Node, StorageBackend, INBOX_CAPACITY};
 
 /// Starts nodes of type `N` in-process, each served by the library as a process
@@ -69,7 +70,7 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
             outbox,
             seed,
             storage,
-            log,
+            log: _,
         } = channels;
         // The harness's inbox is unbounded and the library's is bounded (for
         // backpressure on stdin), so a pump moves envelopes across.
@@ -79,7 +80,6 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
             outbox,
             seed,
             storage: StorageBackend::Memory(storage),
-            log: log.clone(),
         };
         tokio::task::spawn_local(async move {
             let pump = async move {
@@ -95,12 +95,56 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
                 biased;
                 result = serve::<N>(host) => {
                     if let Err(e) = result {
-                        log(&format!("node {id} stopped: {e:#}"));
+                        tracing::error!("node {id} stopped: {e:#}");
                     }
                 }
                 () = pump => {}
             }
         })
+    }
+
+    /// Each node's events go to its own log, stamped with its id and the
+    /// test's virtual clock, in the same format as a process's stderr.
+    fn log_dispatch(&self, log: &NodeLog) -> Option<tracing::Dispatch> {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::Layer;
+        let layer = tracing_subscriber::fmt::layer()
+            .event_format(NodeLine {
+                clock: TestClock::Virtual(log.test_start()),
+                node: NodeName::Fixed(log.id().to_string()),
+            })
+            .with_writer(LogWriter(log.clone()))
+            .with_filter(crate::logging::filter());
+        Some(tracing::Dispatch::new(
+            tracing_subscriber::registry().with(layer),
+        ))
+    }
+}
+
+/// Hands each formatted line to the node's log.
+struct LogWriter(NodeLog);
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
+    type Writer = LineWriter<'a>;
+
+    fn make_writer(&'a self) -> LineWriter<'a> {
+        LineWriter(&self.0)
+    }
+}
+
+/// The formatting layer writes each event with a single `write_all` of the
+/// whole line, so every `write` is one line.
+struct LineWriter<'a>(&'a NodeLog);
+
+impl std::io::Write for LineWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = String::from_utf8_lossy(buf);
+        self.0.write_line(line.strip_suffix('\n').unwrap_or(&line));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

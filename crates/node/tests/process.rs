@@ -7,6 +7,9 @@
 //! This test binary is its own node: started with `DRAWS_NODE` set, `main` runs
 //! the node instead of the tests (hence `harness = false`: libtest would write
 //! to stdout, which is the node's protocol channel).
+//!
+//! Its `tracing` lines reach `node-logs/<id>.log` stamped with the node id and
+//! the test's clock, which the harness passes in `MAELSTROM_TEST_START_NS`.
 
 use std::io::Write;
 use std::path::Path;
@@ -28,7 +31,7 @@ enum Msg {
     Echo { echo: Value },
 }
 
-/// Logs its first three draws once `init` arrives, then echoes.
+/// Logs its first three draws once `init` arrives, then echoes, logging each.
 struct Draws;
 
 impl Node for Draws {
@@ -39,6 +42,11 @@ impl Node for Draws {
         Ok(Draws)
     }
     async fn handle(self: Rc<Self>, ctx: Context, req: Request<Msg>) -> anyhow::Result<()> {
+        tracing::info!(
+            msg_id = req.msg_id.unwrap_or_default(),
+            "echo from {}",
+            req.src
+        );
         let Msg::Echo { echo } = &req.body;
         ctx.reply(&req, &json!({"type": "echo_ok", "echo": echo}))
     }
@@ -54,7 +62,7 @@ fn main() {
     }
     // The harness below starts this binary as its nodes; they inherit this.
     std::env::set_var(NODE_ENV, "1");
-    let tests: [(&str, fn()); 4] = [
+    let tests: [(&str, fn()); 5] = [
         ("seeded_process_draws_replay", seeded_process_draws_replay),
         ("an_over_long_line_is_skipped", an_over_long_line_is_skipped),
         (
@@ -64,6 +72,10 @@ fn main() {
         (
             "the_harness_seeds_processes_as_the_simulation",
             the_harness_seeds_processes_as_the_simulation,
+        ),
+        (
+            "process_logs_carry_the_test_clock",
+            process_logs_carry_the_test_clock,
         ),
     ];
     let filter: Vec<String> = std::env::args()
@@ -217,4 +229,75 @@ fn the_harness_seeds_processes_as_the_simulation() {
     assert_eq!(process, run(3, true), "one seed, the same draws");
     assert_ne!(process, run(4, true), "another seed, other draws");
     assert_eq!(process, run(3, false), "a process draws as in simulation");
+}
+
+/// `maelstrom test` with the node as processes: each `echo from` line in
+/// `node-logs/<id>.log` says `INFO <id>:` and carries the test's time, just
+/// after the journal's delivery of that message (the node needs a moment to
+/// read and handle it; both clocks start at the test's start).
+fn process_logs_carry_the_test_clock() {
+    let store = tempfile::tempdir().expect("tempdir");
+    let mut cfg = sim::config::<Draws>("echo");
+    cfg.seed = 1;
+    cfg.nodes = TestConfig::node_ids(2);
+    cfg.concurrency = 2;
+    cfg.rate = 20.0;
+    cfg.time_limit = Duration::from_secs(1);
+    cfg.recovery_wait = Duration::ZERO;
+    cfg.progress = false;
+    cfg.store_root = Some(store.path().to_path_buf());
+    cfg.program = NodeProgram::Process {
+        bin: std::env::current_exe().expect("own path"),
+        args: Vec::new(),
+    };
+    let outcome = maelstrom_harness::run_blocking(cfg).expect("the test ran");
+    assert_eq!(outcome.valid, Validity::Valid, "{:#}", outcome.results);
+    let dir = outcome.store_dir.expect("a store");
+    let journal = std::fs::read_to_string(dir.join("messages.jsonl")).expect("journal");
+    let delivered: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("journal line"))
+        .filter(|e| e["type"] == "recv")
+        .collect();
+    let mut matched = 0;
+    for id in TestConfig::node_ids(2) {
+        let path = dir.join("node-logs").join(format!("{id}.log"));
+        let log = std::fs::read_to_string(&path).expect("node log");
+        for line in log.lines().filter(|l| l.contains("echo from")) {
+            let (time, rest) = line.split_once(' ').expect("a time");
+            let (secs, nanos) = time.split_once('.').expect("seconds.nanos");
+            let time_ns: u64 =
+                secs.parse::<u64>().unwrap() * 1_000_000_000 + nanos.parse::<u64>().unwrap();
+            assert!(
+                rest.trim_start()
+                    .starts_with(&format!("INFO {id}: echo from ")),
+                "{line}"
+            );
+            let (src, msg_id) = rest
+                .split_once("echo from ")
+                .and_then(|(_, r)| r.split_once(" msg_id="))
+                .expect("src and msg_id");
+            let msg_id: u64 = msg_id.parse().expect("msg_id");
+            let recv = delivered
+                .iter()
+                .find(|e| {
+                    let m = &e["message"];
+                    m["src"] == src && m["dest"] == id.as_str() && m["body"]["msg_id"] == msg_id
+                })
+                .and_then(|e| e["time"].as_u64())
+                .unwrap_or_else(|| panic!("no delivery for {line}"));
+            // The clocks are the harness's monotonic one and the node's wall
+            // clock from the same start: a millisecond covers their drift.
+            assert!(
+                time_ns + 1_000_000 >= recv,
+                "logged before delivery: {line} vs {recv}"
+            );
+            assert!(
+                time_ns - recv.min(time_ns) < 2_000_000_000,
+                "{line} vs {recv}"
+            );
+            matched += 1;
+        }
+    }
+    assert!(matched >= 5, "the nodes logged their echoes");
 }

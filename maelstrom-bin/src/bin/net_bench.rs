@@ -86,6 +86,7 @@ async fn scenario(nodes: usize, tokens: usize, latency: Duration, secs: f64) -> 
         protocol: maelstrom_harness::protocol::ProtocolLog::new(clock, ids.iter().cloned()),
         log_dir: None,
         log_stderr: false,
+        clock,
         seed: 0,
         storage: Default::default(),
         storage_dir: None,

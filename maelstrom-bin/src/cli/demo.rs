@@ -184,7 +184,10 @@ pub fn command(args: &DemoArgs) -> i32 {
     });
     let mut at = 0;
     for (ex, plan) in &plans {
-        let evals = plan.evaluate(&ran[at..at + plan.jobs.len()]);
+        let mine = &ran[at..at + plan.jobs.len()];
+        let evals = plan.evaluate(mine);
+        // As grading does: the runs' folders stay, their journals gzipped.
+        plan.tidy(mine);
         at += plan.jobs.len();
         for (level, eval) in plan.levels.iter().zip(&evals) {
             if !eval.ran {

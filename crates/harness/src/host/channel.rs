@@ -9,8 +9,7 @@ use std::task::{Context, Poll, Waker};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, LocalSet};
 
-use super::stderr::StderrTail;
-use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost};
+use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost, NodeLog};
 use crate::error::HarnessError;
 use crate::protocol::Kind;
 
@@ -27,7 +26,16 @@ impl ChannelHost {
     pub fn start(id: &str, factory: &dyn NodeFactory, env: HostEnv) -> Self {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let (out_tx, mut out_rx) = mpsc::unbounded_channel();
-        let log = node_log(id, &env);
+        let log = NodeLog::new(
+            id,
+            env.clock.started_at(),
+            env.log_dir
+                .as_ref()
+                .map(|d| d.join(format!("{id}.log")))
+                .as_deref(),
+            env.log_stderr,
+        );
+        let dispatch = factory.log_dispatch(&log);
         let paused = Rc::new(Pause::default());
         // The node runs on a LocalSet of its own, driven by one task of ours
         // that stops polling it while the node is paused: every task the node
@@ -37,18 +45,22 @@ impl ChannelHost {
         let node_set = LocalSet::new();
         let node = {
             let _inside = node_set.enter();
-            factory.start(NodeChannels {
+            let channels = NodeChannels {
                 id: id.to_string(),
                 inbox: in_rx,
                 outbox: out_tx,
                 seed: crate::rng::node_seed(env.seed, id),
                 storage: env.durable_store(id),
-                log,
-            })
+                log: log.clone(),
+            };
+            in_node_log(dispatch.as_ref(), || factory.start(channels))
         };
+        log.echo_queued();
         let driver = tokio::task::spawn_local(Frozen {
             inner: node_set,
             pause: paused.clone(),
+            dispatch,
+            log,
         });
         let stopping = Rc::new(Cell::new(false));
         let deliver = {
@@ -164,11 +176,14 @@ impl Pause {
     }
 }
 
-/// A node's LocalSet, run only while the node is not paused. It ends when
-/// every task of the node has.
+/// A node's LocalSet, run only while the node is not paused, with the node's
+/// `tracing` dispatcher as the default. It ends when every task of the node
+/// has.
 struct Frozen {
     inner: LocalSet,
     pause: Rc<Pause>,
+    dispatch: Option<tracing::Dispatch>,
+    log: NodeLog,
 }
 
 impl Future for Frozen {
@@ -181,7 +196,21 @@ impl Future for Frozen {
             *self.pause.frozen.borrow_mut() = Some(cx.waker().clone());
             return Poll::Pending;
         }
-        Pin::new(&mut self.inner).poll(cx)
+        let this = &mut *self;
+        let polled = in_node_log(this.dispatch.as_ref(), || {
+            Pin::new(&mut this.inner).poll(cx)
+        });
+        this.log.echo_queued();
+        polled
+    }
+}
+
+/// Runs `f` with the node's dispatcher, if it has one, as the default: every
+/// event the node's code emits meanwhile goes to the node's own log.
+fn in_node_log<T>(dispatch: Option<&tracing::Dispatch>, f: impl FnOnce() -> T) -> T {
+    match dispatch {
+        Some(d) => tracing::dispatcher::with_default(d, f),
+        None => f(),
     }
 }
 
@@ -191,21 +220,4 @@ impl Drop for ChannelHost {
             t.abort();
         }
     }
-}
-
-/// The log of an in-process node: the same file and mirroring as a process's
-/// stderr. A restarted node appends to the log of its previous life.
-fn node_log(id: &str, env: &HostEnv) -> Rc<dyn Fn(&str)> {
-    let path = env.log_dir.as_ref().map(|d| d.join(format!("{id}.log")));
-    let tail = StderrTail::new(path.clone());
-    let file = path.and_then(|p| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-    });
-    let file = RefCell::new(file);
-    let (id, mirror) = (id.to_string(), env.log_stderr);
-    Rc::new(move |line: &str| tail.push(&id, line, &mut file.borrow_mut(), mirror))
 }

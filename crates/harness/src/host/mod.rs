@@ -13,6 +13,7 @@
 
 mod channel;
 pub mod lines;
+mod node_log;
 mod process;
 mod stderr;
 
@@ -26,12 +27,14 @@ use std::rc::Rc;
 use maelstrom_proto::Envelope;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
+use crate::clock::Clock;
 use crate::config::NodeProgram;
 use crate::error::HarnessError;
 use crate::net::Net;
 use crate::protocol::ProtocolLog;
 pub use channel::ChannelHost;
 pub use lines::MAX_LINE_BYTES;
+pub use node_log::NodeLog;
 pub use process::ProcessHost;
 
 /// A boxed future borrowed from its host.
@@ -67,9 +70,9 @@ pub struct NodeChannels {
     pub seed: u64,
     /// The node's durable storage: the same map across restarts of the node.
     pub storage: DurableStore,
-    /// The node's log (stderr, for a process): to its log file, mirrored with
+    /// The node's log (stderr, for a process): to its log file, echoed with
     /// `--log-stderr`.
-    pub log: Rc<dyn Fn(&str)>,
+    pub log: NodeLog,
 }
 
 /// One node's durable state, as JSON values by key.
@@ -80,6 +83,16 @@ pub trait NodeFactory {
     /// Starts one node on the current `LocalSet`; the returned task is aborted
     /// when the node is killed. Dropping `outbox` counts as the node exiting.
     fn start(&self, channels: NodeChannels) -> tokio::task::JoinHandle<()>;
+
+    /// The `tracing` dispatcher for the events of the node that `log` belongs
+    /// to, called before [`NodeFactory::start`]. The harness makes it the
+    /// default whenever it runs that node's tasks, so that in a process full of
+    /// nodes each node's events land in its own log. `None` (the default)
+    /// leaves events to the thread's dispatcher.
+    fn log_dispatch(&self, log: &NodeLog) -> Option<tracing::Dispatch> {
+        let _ = log;
+        None
+    }
 }
 
 /// What every host needs from the test.
@@ -93,8 +106,11 @@ pub struct HostEnv {
     pub protocol: ProtocolLog,
     /// Directory for `<id>.log` stderr files, if the test keeps a store.
     pub log_dir: Option<PathBuf>,
-    /// Mirror node stderr to the harness's stderr.
+    /// Echo node logs to the harness's log.
     pub log_stderr: bool,
+    /// The test's clock: in-process nodes stamp their log lines with it, and
+    /// node processes learn its start ([`crate::clock::TEST_START_ENV`]).
+    pub clock: Clock,
     /// The test's seed, from which each node's own seed is derived.
     pub seed: u64,
     /// Durable storage of in-process nodes by id, kept across their restarts.

@@ -42,6 +42,10 @@ impl ProcessHost {
         let mut command = Command::new(bin);
         let seed = crate::rng::node_seed(env.seed, id);
         command.env("MAELSTROM_SEED", seed.to_string());
+        command.env(
+            crate::clock::TEST_START_ENV,
+            env.clock.wall_start_ns().to_string(),
+        );
         if let Some(dir) = &env.storage_dir {
             // Absolute: the node runs in another directory than the harness,
             // and a relative store (`--store store`, the default) would put its

@@ -45,7 +45,7 @@ impl StderrTail {
             let _ = writeln!(f, "{line}");
         }
         if mirror {
-            eprintln!("INFO [{node} stderr] {line}");
+            super::node_log::echo_line(node, line);
         }
         let mut lines = self.lines.borrow_mut();
         if lines.len() == TAIL_LINES {

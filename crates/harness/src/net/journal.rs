@@ -49,7 +49,7 @@ impl Journal {
             // A full disk must not stop the test; remember it and report once.
             if r.is_err() && !self.failed {
                 self.failed = true;
-                eprintln!("warning: could not write the message journal: {r:?}");
+                tracing::warn!("could not write the message journal: {r:?}");
             }
         }
     }
@@ -69,7 +69,7 @@ impl Journal {
             );
             if r.is_err() && !self.failed {
                 self.failed = true;
-                eprintln!("warning: could not write the message journal: {r:?}");
+                tracing::warn!("could not write the message journal: {r:?}");
             }
         }
     }

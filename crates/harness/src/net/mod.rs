@@ -229,7 +229,7 @@ impl Net {
         s.journal.record("send", s.clock.now_ns(), &line);
         s.stats.record_send(&env.src, &env.dest);
         if s.log_send {
-            eprintln!("INFO [net] :send {line}");
+            tracing::info!(target: "maelstrom::net", "[net] :send {line}");
         }
         let (lost, duplicated) = match &mut s.faults {
             Some(f) if f.nodes.contains(&env.src) && f.nodes.contains(&env.dest) => {
@@ -364,7 +364,7 @@ impl Net {
         }
         s.journal.record("recv", s.clock.now_ns(), &p.line);
         if s.log_recv {
-            eprintln!("INFO [net] :recv {}", p.line);
+            tracing::info!(target: "maelstrom::net", "[net] :recv {}", p.line);
         }
         s.stats.record_recv(&p.env.src, &p.env.dest);
         Some(p.env)

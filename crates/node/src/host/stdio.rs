@@ -15,7 +15,6 @@
 //! more to say, so no reply waits in a buffer while the node is idle.
 
 use std::io::{Read, Write};
-use std::rc::Rc;
 use std::thread::JoinHandle;
 
 use maelstrom_proto::Envelope;
@@ -69,7 +68,6 @@ impl StdioHost {
             outbox: out_tx,
             seed: seed_from_env(),
             storage: StorageBackend::from_env(),
-            log: Rc::new(|line: &str| eprintln!("{line}")),
         };
         let stdio = StdioHost {
             writer_task,
@@ -112,7 +110,7 @@ fn read_stdin(tx: mpsc::Sender<Vec<u8>>) {
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                eprintln!("maelstrom-node: cannot read stdin: {e}");
+                tracing::error!("maelstrom-node: cannot read stdin: {e}");
                 return;
             }
         }
