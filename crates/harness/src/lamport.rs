@@ -12,12 +12,13 @@
 //! bounded however long the test ran.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::net::is_client;
@@ -132,8 +133,6 @@ where
     let mut d = Diagram::default();
     // Message id -> step of its send. Bounded by MAX_EVENTS.
     let mut sent: HashMap<u64, usize> = HashMap::new();
-    // Reused for every arrow's serialised body.
-    let mut scratch = Vec::new();
     for line in lines {
         let line = line.as_ref();
         let Ok(event) = serde_json::from_str::<Head>(line) else {
@@ -164,18 +163,18 @@ where
                 let Some(&send_step) = sent.get(&id) else {
                     continue;
                 };
-                // The head parsed, so the whole line does too.
-                let Ok(full) = serde_json::from_str::<Value>(line) else {
+                // The head parsed, so the line's body can be borrowed as its
+                // text: the title shows it as written, and only the label
+                // looks inside it.
+                let Ok(full) = serde_json::from_str::<Full>(line) else {
                     continue;
                 };
-                let body = &full["message"]["body"];
                 d.arrows.push(arrow(
                     &msg.src,
                     &msg.dest,
-                    body,
+                    full.message.body,
                     send_step,
                     step,
-                    &mut scratch,
                 ));
             }
             _ => {}
@@ -184,15 +183,13 @@ where
     d
 }
 
-fn arrow(
-    src: &str,
-    dest: &str,
-    body: &Value,
-    send_step: usize,
-    recv_step: usize,
-    scratch: &mut Vec<u8>,
-) -> Arrow {
-    let body_type = body["type"].as_str().unwrap_or("?");
+fn arrow(src: &str, dest: &str, body: &RawValue, send_step: usize, recv_step: usize) -> Arrow {
+    let fields = Fields::of(body);
+    let body_type = fields
+        .as_ref()
+        .and_then(|f| f.get("type"))
+        .and_then(|t| serde_json::from_str::<Cow<str>>(t.get()).ok())
+        .unwrap_or(Cow::Borrowed("?"));
     let is_error = body_type == "error";
     let colour = if is_error {
         ERROR_COLOUR
@@ -201,11 +198,8 @@ fn arrow(
     } else {
         NODE_COLOUR
     };
-    // `src → dest body`, escaped as it goes, without a copy of the body.
-    scratch.clear();
-    // Serialising a Value into memory cannot fail.
-    let _ = serde_json::to_writer(&mut *scratch, body);
-    let body_text = std::str::from_utf8(scratch).unwrap_or("");
+    // `src → dest body`, escaped as it goes, the body as the journal wrote it.
+    let body_text = body.get();
     let mut title = String::with_capacity(src.len() + dest.len() + body_text.len() + 8);
     escape_into(&mut title, src);
     title.push_str(" → ");
@@ -218,8 +212,37 @@ fn arrow(
         send_step,
         recv_step,
         colour,
-        label: truncate(&label(body_type, is_error, body), MAX_LABEL),
+        label: truncate(&label(&body_type, is_error, fields.as_ref()), MAX_LABEL),
         title,
+    }
+}
+
+/// The part of a `recv` line an arrow needs beyond [`Head`]: the body, as text.
+#[derive(Deserialize)]
+struct Full<'a> {
+    #[serde(borrow)]
+    message: FullMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct FullMessage<'a> {
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// A body's fields, each still JSON text, in key order (as a `Value` object
+/// orders them). Reading a body this way only scans its values: a `read_ok`
+/// carrying thousands of numbers builds nothing for them.
+struct Fields<'a>(BTreeMap<Cow<'a, str>, &'a RawValue>);
+
+impl<'a> Fields<'a> {
+    /// The fields of `body`, or `None` when it is not an object.
+    fn of(body: &'a RawValue) -> Option<Self> {
+        serde_json::from_str(body.get()).ok().map(Fields)
+    }
+
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.get(key).copied()
     }
 }
 
@@ -227,14 +250,15 @@ fn arrow(
 const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
 
 /// A body without its [`RESERVED`] keys, serialised as an object.
-struct Payload<'a>(&'a serde_json::Map<String, Value>);
+struct Payload<'a, 'b>(&'b Fields<'a>);
 
-impl Serialize for Payload<'_> {
+impl Serialize for Payload<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(
             self.0
+                 .0
                 .iter()
-                .filter(|(k, _)| !RESERVED.contains(&k.as_str())),
+                .filter(|(k, _)| !RESERVED.contains(&k.as_ref())),
         )
     }
 }
@@ -265,18 +289,22 @@ impl std::io::Write for Limited<'_> {
 /// `type` and what the message carries: an error's text, otherwise the body
 /// without the keys every message has (they would crowd out the payload).
 /// Long enough to be cut to [`MAX_LABEL`] characters, not necessarily whole.
-fn label(body_type: &str, is_error: bool, body: &Value) -> String {
-    if is_error {
-        match &body["text"] {
-            Value::String(text) => return format!("{body_type} {text}"),
-            Value::Null => {}
-            other => return format!("{body_type} {other}"),
-        }
-    }
-    let Some(fields) = body.as_object() else {
+fn label(body_type: &str, is_error: bool, fields: Option<&Fields>) -> String {
+    let Some(fields) = fields else {
         return body_type.to_string();
     };
-    if fields.keys().all(|k| RESERVED.contains(&k.as_str())) {
+    if is_error {
+        match fields.get("text") {
+            Some(text) if text.get() != "null" => {
+                return match serde_json::from_str::<Cow<str>>(text.get()) {
+                    Ok(text) => format!("{body_type} {text}"),
+                    Err(_) => format!("{body_type} {}", text.get()),
+                };
+            }
+            _ => {}
+        }
+    }
+    if fields.0.keys().all(|k| RESERVED.contains(&k.as_ref())) {
         return body_type.to_string();
     }
     let mut out = format!("{body_type} ").into_bytes();
@@ -617,15 +645,14 @@ mod tests {
             let mut rest = body.as_object().unwrap().clone();
             rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
             let whole = format!("t {}", Value::Object(rest));
+            let raw = serde_json::value::to_raw_value(&body).unwrap();
             assert_eq!(
-                truncate(&label("t", false, &body), MAX_LABEL),
+                truncate(&label("t", false, Fields::of(&raw).as_ref()), MAX_LABEL),
                 truncate(&whole, MAX_LABEL)
             );
         }
-        assert_eq!(
-            label("t", false, &serde_json::json!({"type": "t", "msg_id": 1})),
-            "t"
-        );
+        let raw = serde_json::value::to_raw_value(&serde_json::json!({"type": "t", "msg_id": 1}));
+        assert_eq!(label("t", false, Fields::of(&raw.unwrap()).as_ref()), "t");
         assert_eq!(
             escape("a\u{FFFE}b\u{FFFF}\u{FFFD}\t"),
             "a\u{FFFD}b\u{FFFD}\u{FFFD}\t"
