@@ -36,11 +36,12 @@ pub fn summary(outcome: &Outcome, mode: RunMode) {
     if let Some(line) = explain::summary_line(r) {
         println!("{line}");
     }
-    let history = outcome
-        .store_dir
-        .as_deref()
-        .map(explain::read_history)
-        .unwrap_or_default();
+    let history = match (&outcome.store_dir, outcome.valid) {
+        (None, _) => Vec::new(),
+        // Only an invalid run looks for its culprit in the whole history.
+        (Some(dir), Validity::Valid) => explain::read_history_of_valid(dir, r),
+        (Some(dir), _) => explain::read_history(dir),
+    };
     // Why the run is not valid, in words; the protocol comes last (below).
     let mut protocol = r.clone();
     if let Some(map) = protocol.as_object_mut() {
