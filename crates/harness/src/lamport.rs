@@ -395,9 +395,17 @@ fn draw(d: &Diagram) -> String {
     order.sort_by_key(|id| participant_key(id));
     let column: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let col_width = (WIDTH - 2.0 * SIDE) / order.len().max(1) as f64;
-    let x = |id: &str| SIDE + (column[id] as f64 + 0.5) * col_width;
+    let x_of_col = |col: usize| SIDE + (col as f64 + 0.5) * col_width;
+    let x = |id: &str| x_of_col(column[id]);
     // Step 0 sits one step below TOP, leaving room for the first labels.
     let y = |step: usize| TOP + (step as f64 + 1.0) * STEP;
+    // Formatting a float to a precision is most of drawing an arrow, and the
+    // x coordinates take few values: each column's, and each pair's midpoint.
+    let n = order.len();
+    let x_text: Vec<String> = (0..n).map(|c| format!("{:.1}", x_of_col(c))).collect();
+    let mid_text: Vec<String> = (0..n * n)
+        .map(|i| format!("{:.1}", (x_of_col(i / n) + x_of_col(i % n)) / 2.0))
+        .collect();
     let bottom = y(d.steps);
     let height = bottom + if d.truncated { 50.0 } else { 20.0 };
 
@@ -448,7 +456,9 @@ fn draw(d: &Diagram) -> String {
     }
 
     for a in &d.arrows {
-        let (x1, y1, x2, y2) = (x(&a.src), y(a.send_step), x(&a.dest), y(a.recv_step));
+        let (c1, c2) = (column[a.src.as_str()], column[a.dest.as_str()]);
+        let (x1, y1, x2, y2) = (x_of_col(c1), y(a.send_step), x_of_col(c2), y(a.recv_step));
+        let (x1_text, x2_text, mx_text) = (&x_text[c1], &x_text[c2], &mid_text[c1 * n + c2]);
         let head = match a.colour {
             ERROR_COLOUR => "error",
             CLIENT_COLOUR => "client",
@@ -460,10 +470,13 @@ fn draw(d: &Diagram) -> String {
         if x2 < x1 {
             angle -= 180.0;
         }
-        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        // Steps are whole, so every y is a multiple of 10 and prints as an
+        // integer, as `{}` prints such an f64.
+        let (y1, y2) = (y1 as u64, y2 as u64);
+        let my = (y1 + y2) / 2;
         let _ = writeln!(
             s,
-            r#"<g><title>{}</title><line x1="{x1:.1}" y1="{y1}" x2="{x2:.1}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx:.1}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx:.1} {my})">{}</text></g>"#,
+            r#"<g><title>{}</title><line x1="{x1_text}" y1="{y1}" x2="{x2_text}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx_text}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx_text} {my})">{}</text></g>"#,
             a.title,
             escape(&a.label),
             c = a.colour,
