@@ -12,12 +12,13 @@
 //! bounded however long the test ran.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::net::is_client;
@@ -132,8 +133,6 @@ where
     let mut d = Diagram::default();
     // Message id -> step of its send. Bounded by MAX_EVENTS.
     let mut sent: HashMap<u64, usize> = HashMap::new();
-    // Reused for every arrow's serialised body.
-    let mut scratch = Vec::new();
     for line in lines {
         let line = line.as_ref();
         let Ok(event) = serde_json::from_str::<Head>(line) else {
@@ -164,18 +163,18 @@ where
                 let Some(&send_step) = sent.get(&id) else {
                     continue;
                 };
-                // The head parsed, so the whole line does too.
-                let Ok(full) = serde_json::from_str::<Value>(line) else {
+                // The head parsed, so the line's body can be borrowed as its
+                // text: the title shows it as written, and only the label
+                // looks inside it.
+                let Ok(full) = serde_json::from_str::<Full>(line) else {
                     continue;
                 };
-                let body = &full["message"]["body"];
                 d.arrows.push(arrow(
                     &msg.src,
                     &msg.dest,
-                    body,
+                    full.message.body,
                     send_step,
                     step,
-                    &mut scratch,
                 ));
             }
             _ => {}
@@ -184,15 +183,13 @@ where
     d
 }
 
-fn arrow(
-    src: &str,
-    dest: &str,
-    body: &Value,
-    send_step: usize,
-    recv_step: usize,
-    scratch: &mut Vec<u8>,
-) -> Arrow {
-    let body_type = body["type"].as_str().unwrap_or("?");
+fn arrow(src: &str, dest: &str, body: &RawValue, send_step: usize, recv_step: usize) -> Arrow {
+    let fields = Fields::of(body);
+    let body_type = fields
+        .as_ref()
+        .and_then(|f| f.get("type"))
+        .and_then(|t| serde_json::from_str::<Cow<str>>(t.get()).ok())
+        .unwrap_or(Cow::Borrowed("?"));
     let is_error = body_type == "error";
     let colour = if is_error {
         ERROR_COLOUR
@@ -201,11 +198,8 @@ fn arrow(
     } else {
         NODE_COLOUR
     };
-    // `src → dest body`, escaped as it goes, without a copy of the body.
-    scratch.clear();
-    // Serialising a Value into memory cannot fail.
-    let _ = serde_json::to_writer(&mut *scratch, body);
-    let body_text = std::str::from_utf8(scratch).unwrap_or("");
+    // `src → dest body`, escaped as it goes, the body as the journal wrote it.
+    let body_text = body.get();
     let mut title = String::with_capacity(src.len() + dest.len() + body_text.len() + 8);
     escape_into(&mut title, src);
     title.push_str(" → ");
@@ -218,8 +212,37 @@ fn arrow(
         send_step,
         recv_step,
         colour,
-        label: truncate(&label(body_type, is_error, body), MAX_LABEL),
+        label: truncate(&label(&body_type, is_error, fields.as_ref()), MAX_LABEL),
         title,
+    }
+}
+
+/// The part of a `recv` line an arrow needs beyond [`Head`]: the body, as text.
+#[derive(Deserialize)]
+struct Full<'a> {
+    #[serde(borrow)]
+    message: FullMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct FullMessage<'a> {
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// A body's fields, each still JSON text, in key order (as a `Value` object
+/// orders them). Reading a body this way only scans its values: a `read_ok`
+/// carrying thousands of numbers builds nothing for them.
+struct Fields<'a>(BTreeMap<Cow<'a, str>, &'a RawValue>);
+
+impl<'a> Fields<'a> {
+    /// The fields of `body`, or `None` when it is not an object.
+    fn of(body: &'a RawValue) -> Option<Self> {
+        serde_json::from_str(body.get()).ok().map(Fields)
+    }
+
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.get(key).copied()
     }
 }
 
@@ -227,14 +250,15 @@ fn arrow(
 const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
 
 /// A body without its [`RESERVED`] keys, serialised as an object.
-struct Payload<'a>(&'a serde_json::Map<String, Value>);
+struct Payload<'a, 'b>(&'b Fields<'a>);
 
-impl Serialize for Payload<'_> {
+impl Serialize for Payload<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(
             self.0
+                 .0
                 .iter()
-                .filter(|(k, _)| !RESERVED.contains(&k.as_str())),
+                .filter(|(k, _)| !RESERVED.contains(&k.as_ref())),
         )
     }
 }
@@ -265,18 +289,22 @@ impl std::io::Write for Limited<'_> {
 /// `type` and what the message carries: an error's text, otherwise the body
 /// without the keys every message has (they would crowd out the payload).
 /// Long enough to be cut to [`MAX_LABEL`] characters, not necessarily whole.
-fn label(body_type: &str, is_error: bool, body: &Value) -> String {
-    if is_error {
-        match &body["text"] {
-            Value::String(text) => return format!("{body_type} {text}"),
-            Value::Null => {}
-            other => return format!("{body_type} {other}"),
-        }
-    }
-    let Some(fields) = body.as_object() else {
+fn label(body_type: &str, is_error: bool, fields: Option<&Fields>) -> String {
+    let Some(fields) = fields else {
         return body_type.to_string();
     };
-    if fields.keys().all(|k| RESERVED.contains(&k.as_str())) {
+    if is_error {
+        match fields.get("text") {
+            Some(text) if text.get() != "null" => {
+                return match serde_json::from_str::<Cow<str>>(text.get()) {
+                    Ok(text) => format!("{body_type} {text}"),
+                    Err(_) => format!("{body_type} {}", text.get()),
+                };
+            }
+            _ => {}
+        }
+    }
+    if fields.0.keys().all(|k| RESERVED.contains(&k.as_ref())) {
         return body_type.to_string();
     }
     let mut out = format!("{body_type} ").into_bytes();
@@ -367,9 +395,17 @@ fn draw(d: &Diagram) -> String {
     order.sort_by_key(|id| participant_key(id));
     let column: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let col_width = (WIDTH - 2.0 * SIDE) / order.len().max(1) as f64;
-    let x = |id: &str| SIDE + (column[id] as f64 + 0.5) * col_width;
+    let x_of_col = |col: usize| SIDE + (col as f64 + 0.5) * col_width;
+    let x = |id: &str| x_of_col(column[id]);
     // Step 0 sits one step below TOP, leaving room for the first labels.
     let y = |step: usize| TOP + (step as f64 + 1.0) * STEP;
+    // Formatting a float to a precision is most of drawing an arrow, and the
+    // x coordinates take few values: each column's, and each pair's midpoint.
+    let n = order.len();
+    let x_text: Vec<String> = (0..n).map(|c| format!("{:.1}", x_of_col(c))).collect();
+    let mid_text: Vec<String> = (0..n * n)
+        .map(|i| format!("{:.1}", (x_of_col(i / n) + x_of_col(i % n)) / 2.0))
+        .collect();
     let bottom = y(d.steps);
     let height = bottom + if d.truncated { 50.0 } else { 20.0 };
 
@@ -420,7 +456,9 @@ fn draw(d: &Diagram) -> String {
     }
 
     for a in &d.arrows {
-        let (x1, y1, x2, y2) = (x(&a.src), y(a.send_step), x(&a.dest), y(a.recv_step));
+        let (c1, c2) = (column[a.src.as_str()], column[a.dest.as_str()]);
+        let (x1, y1, x2, y2) = (x_of_col(c1), y(a.send_step), x_of_col(c2), y(a.recv_step));
+        let (x1_text, x2_text, mx_text) = (&x_text[c1], &x_text[c2], &mid_text[c1 * n + c2]);
         let head = match a.colour {
             ERROR_COLOUR => "error",
             CLIENT_COLOUR => "client",
@@ -432,10 +470,13 @@ fn draw(d: &Diagram) -> String {
         if x2 < x1 {
             angle -= 180.0;
         }
-        let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+        // Steps are whole, so every y is a multiple of 10 and prints as an
+        // integer, as `{}` prints such an f64.
+        let (y1, y2) = (y1 as u64, y2 as u64);
+        let my = (y1 + y2) / 2;
         let _ = writeln!(
             s,
-            r#"<g><title>{}</title><line x1="{x1:.1}" y1="{y1}" x2="{x2:.1}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx:.1}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx:.1} {my})">{}</text></g>"#,
+            r#"<g><title>{}</title><line x1="{x1_text}" y1="{y1}" x2="{x2_text}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx_text}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx_text} {my})">{}</text></g>"#,
             a.title,
             escape(&a.label),
             c = a.colour,
@@ -617,15 +658,14 @@ mod tests {
             let mut rest = body.as_object().unwrap().clone();
             rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
             let whole = format!("t {}", Value::Object(rest));
+            let raw = serde_json::value::to_raw_value(&body).unwrap();
             assert_eq!(
-                truncate(&label("t", false, &body), MAX_LABEL),
+                truncate(&label("t", false, Fields::of(&raw).as_ref()), MAX_LABEL),
                 truncate(&whole, MAX_LABEL)
             );
         }
-        assert_eq!(
-            label("t", false, &serde_json::json!({"type": "t", "msg_id": 1})),
-            "t"
-        );
+        let raw = serde_json::value::to_raw_value(&serde_json::json!({"type": "t", "msg_id": 1}));
+        assert_eq!(label("t", false, Fields::of(&raw.unwrap()).as_ref()), "t");
         assert_eq!(
             escape("a\u{FFFE}b\u{FFFF}\u{FFFD}\t"),
             "a\u{FFFD}b\u{FFFD}\u{FFFD}\t"

@@ -35,11 +35,12 @@ pub fn summary(outcome: &Outcome, mode: RunMode) {
             dir.display()
         );
     }
-    let history = outcome
-        .store_dir
-        .as_deref()
-        .map(explain::read_history)
-        .unwrap_or_default();
+    let history = match (&outcome.store_dir, outcome.valid) {
+        (None, _) => Vec::new(),
+        // Only an invalid run looks for its culprit in the whole history.
+        (Some(dir), Validity::Valid) => explain::read_history_of_valid(dir, r),
+        (Some(dir), _) => explain::read_history(dir),
+    };
     verdict(r, &history, outcome.valid);
 }
 

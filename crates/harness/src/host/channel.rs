@@ -97,8 +97,12 @@ impl ChannelHost {
                             format!("its src is {found}, but node {id} may only send as {id:?}"),
                         )
                     } else {
-                        match env.net.send(msg.clone()) {
-                            Ok(()) => continue,
+                        match env.net.check_route(&msg.src, &msg.dest) {
+                            Ok(()) => {
+                                // Checked just above, on this thread: accepted.
+                                let _ = env.net.send(msg);
+                                continue;
+                            }
                             Err(e) => crate::protocol::refused(e),
                         }
                     };

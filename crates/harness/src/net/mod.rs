@@ -122,6 +122,19 @@ struct State {
 }
 
 impl State {
+    /// Whether a message from `src` to `dest` may be sent: both must be, or
+    /// have been, participants of the test.
+    fn check_route(&self, src: &str, dest: &str) -> Result<(), NetError> {
+        let known = |id: &str| self.queues.contains_key(id) || self.retired.contains(id);
+        if !known(src) {
+            return Err(NetError::UnknownSource(src.to_string()));
+        }
+        if !known(dest) {
+            return Err(NetError::UnknownDest(dest.to_string()));
+        }
+        Ok(())
+    }
+
     /// Counts and journals a copy of a message that will never be delivered.
     fn drop_msg(&mut self, m: MsgRef, reason: DropReason) {
         self.journal
@@ -207,17 +220,18 @@ impl Net {
         self.state.borrow().queues.contains_key(id)
     }
 
+    /// Whether [`Net::send`] would accept a message from `src` to `dest`, and
+    /// if not, why. A host checks first so that it can keep a refused message
+    /// for its report without copying every message it sends.
+    pub fn check_route(&self, src: &str, dest: &str) -> Result<(), NetError> {
+        self.state.borrow().check_route(src, dest)
+    }
+
     /// Sends a message: assigns its id, journals it and queues it for delivery.
     pub fn send(&self, mut env: Envelope) -> Result<(), NetError> {
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
-        let known = |id: &str| s.queues.contains_key(id) || s.retired.contains(id);
-        if !known(&env.src) {
-            return Err(NetError::UnknownSource(env.src));
-        }
-        if !known(&env.dest) {
-            return Err(NetError::UnknownDest(env.dest));
-        }
+        s.check_route(&env.src, &env.dest)?;
         env.id = Some(s.next_id);
         s.next_id += 1;
         let latency = if is_client(&env.src) || is_client(&env.dest) {

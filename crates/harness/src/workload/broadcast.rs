@@ -55,10 +55,11 @@ impl Generator for SetGen {
     }
 }
 
-/// A read's elements: the array under `key` (`null` reads as empty).
-pub fn elements(reply: &Body, key: &str) -> Value {
-    match reply.get(key) {
-        Some(Value::Array(a)) => Value::Array(a.clone()),
+/// A read's elements: the array under `key` (`null` reads as empty), moved
+/// out of the reply (a read may carry thousands).
+pub fn elements(mut reply: Body, key: &str) -> Value {
+    match reply.fields.remove(key) {
+        Some(Value::Array(a)) => Value::Array(a),
         _ => Value::Array(Vec::new()),
     }
 }
@@ -89,7 +90,7 @@ impl Workload for Broadcast {
             if op.f == "read" {
                 let mapping = ErrorMapping::WithErrors { idempotent: true };
                 match call(client, &ctx, "broadcast", Body::new("read"), mapping).await {
-                    Ok(reply) => Completion::Ok(elements(&reply, "messages")),
+                    Ok(reply) => Completion::Ok(elements(reply, "messages")),
                     Err(c) => c,
                 }
             } else {

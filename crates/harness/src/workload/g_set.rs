@@ -45,7 +45,7 @@ impl Workload for GSet {
                 )
                 .await
                 {
-                    Ok(reply) => Completion::Ok(elements(&reply, "value")),
+                    Ok(reply) => Completion::Ok(elements(reply, "value")),
                     Err(c) => c,
                 }
             } else {

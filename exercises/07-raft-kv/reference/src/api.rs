@@ -61,6 +61,16 @@ pub trait Persister {
     fn save(&mut self, state: Value);
     /// The last saved state, if any.
     fn load(&self) -> Option<Value>;
+    /// Changes the saved state in place: `edit` gets the last saved state
+    /// (`Null` if none) and modifies it. A core that saves after every entry
+    /// can append the entry to the saved log this way instead of replacing
+    /// the whole state. The default loads, edits and saves; a persister that
+    /// can edit its state where it keeps it should do that instead.
+    fn update(&mut self, edit: &mut dyn FnMut(&mut Value)) {
+        let mut state = self.load().unwrap_or(Value::Null);
+        edit(&mut state);
+        self.save(state);
+    }
 }
 
 /// Everything a core is built from.

@@ -117,6 +117,13 @@ impl Persister for StoragePersister {
     fn load(&self) -> Option<Value> {
         self.storage.get(STORAGE_KEY)
     }
+
+    fn update(&mut self, edit: &mut dyn FnMut(&mut Value)) {
+        if let Err(e) = self.storage.update(STORAGE_KEY, edit) {
+            eprintln!("raft-kv: cannot save durable state: {e:#}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// A client request waiting for its entry to be applied.

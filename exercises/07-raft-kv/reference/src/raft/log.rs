@@ -27,6 +27,11 @@ pub struct Log {
     base_term: u64,
     /// The entries at `base_index + 1`, `base_index + 2`, ...
     entries: Vec<Entry>,
+    /// How many times entries were removed (cut at a conflict, compacted or
+    /// replaced by a snapshot): while it stays the same, the log only grew,
+    /// and a persister holding its first N entries needs only the rest.
+    #[serde(skip)]
+    rewrites: u64,
 }
 
 impl Log {
@@ -58,6 +63,16 @@ impl Log {
     /// Whether no entry follows the base.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// See the field: changes whenever entries were removed.
+    pub fn rewrites(&self) -> u64 {
+        self.rewrites
+    }
+
+    /// The kept entries from the `n`th (0-based, after the base) on.
+    pub fn entries_from(&self, n: usize) -> &[Entry] {
+        &self.entries[n.min(self.entries.len())..]
     }
 
     /// Position of `index` in `entries`, if it is kept.
@@ -131,6 +146,7 @@ impl Log {
                 Some(_) => {
                     let pos = self.pos(index).expect("a kept entry past the base");
                     self.entries.truncate(pos);
+                    self.rewrites += 1;
                     self.entries.push(entry);
                 }
                 None => self.entries.push(entry),
@@ -149,6 +165,7 @@ impl Log {
         self.base_term = self.entries[pos].term;
         self.base_index = index;
         self.entries.drain(..=pos);
+        self.rewrites += 1;
     }
 
     /// Makes a snapshot ending at `index` of term `term` the base. Entries after it
@@ -160,6 +177,7 @@ impl Log {
         } else {
             self.entries.clear();
         }
+        self.rewrites += 1;
         self.base_index = index;
         self.base_term = term;
     }

@@ -88,6 +88,30 @@ struct Durable {
     snapshot: Value,
 }
 
+/// [`Durable`], borrowed, for saving without copying the log first.
+#[derive(Serialize)]
+struct DurableRef<'a> {
+    term: u64,
+    voted_for: Option<NodeId>,
+    log: &'a Log,
+    snapshot: &'a Value,
+}
+
+/// What the persister holds of the log: the entries after `base_index` up to
+/// `len`, as of the log's `rewrites`-th removal. While all three still hold,
+/// `persist` appends only the newer entries to the saved state.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SavedLog {
+    base_index: u64,
+    rewrites: u64,
+    len: usize,
+}
+
+/// Plain data as JSON (serialising it cannot fail).
+fn json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
 /// The reference Raft core.
 pub struct Raft {
     id: NodeId,
@@ -103,6 +127,11 @@ pub struct Raft {
     log: Log,
     /// The application's state at `log.base_index()`.
     snapshot: Value,
+
+    // What the persister holds, so that saving writes only what changed.
+    saved_log: Option<SavedLog>,
+    /// Whether `snapshot` changed since it was last saved.
+    snapshot_dirty: bool,
 
     // Volatile.
     role: Role,
@@ -154,6 +183,9 @@ impl Raft {
             voted_for,
             log,
             snapshot,
+            // The first save writes everything.
+            saved_log: None,
+            snapshot_dirty: true,
             role: Role::Follower { leader: None },
             commit: base,
             applied: base,
@@ -213,21 +245,61 @@ impl Raft {
     /// Saves term, vote and log. Called after every change to them and before the
     /// messages that reveal the change are handed out (the caller sends only what
     /// `take_outbox` returns, which happens after the step that persisted).
+    ///
+    /// The log only grows between compactions, so when the saved state holds
+    /// a prefix of it the new entries are appended to that state in place:
+    /// saving after every entry costs the entry, not the whole log.
     fn persist(&mut self) {
-        let log = if self.bug == Bug::LogNotPersisted {
-            Log::default()
-        } else {
-            self.log.clone()
+        let lost = self.bug == Bug::LogNotPersisted;
+        let empty = Log::default();
+        let log = if lost { &empty } else { &self.log };
+        let now = SavedLog {
+            base_index: log.base_index(),
+            rewrites: log.rewrites(),
+            len: log.len(),
         };
-        let durable = Durable {
-            term: self.term,
-            voted_for: self.voted_for,
-            log,
-            snapshot: self.snapshot.clone(),
-        };
-        // Serialising plain data cannot fail.
-        let value = serde_json::to_value(&durable).unwrap_or(Value::Null);
-        self.persister.save(value);
+        let prefix = self.saved_log.filter(|s| {
+            s.base_index == now.base_index && s.rewrites == now.rewrites && s.len <= now.len
+        });
+        let (term, voted_for, snapshot) = (self.term, self.voted_for, &self.snapshot);
+        let snapshot_dirty = self.snapshot_dirty;
+        self.persister.update(&mut |state| {
+            if let Some(saved) = prefix {
+                if let Some(fields) = state.as_object_mut() {
+                    let entries = fields
+                        .get_mut("log")
+                        .and_then(|l| l.get_mut("entries"))
+                        .and_then(Value::as_array_mut);
+                    if let Some(entries) = entries.filter(|e| e.len() == saved.len) {
+                        entries.extend(log.entries_from(saved.len).iter().map(json));
+                        fields.insert("term".into(), term.into());
+                        fields.insert("voted_for".into(), json(&voted_for));
+                        if snapshot_dirty {
+                            fields.insert("snapshot".into(), snapshot.clone());
+                        }
+                        // Every test run checks the edit against a whole save.
+                        debug_assert_eq!(
+                            *state,
+                            json(&DurableRef {
+                                term,
+                                voted_for,
+                                log,
+                                snapshot,
+                            })
+                        );
+                        return;
+                    }
+                }
+            }
+            *state = json(&DurableRef {
+                term,
+                voted_for,
+                log,
+                snapshot,
+            });
+        });
+        self.saved_log = Some(now);
+        self.snapshot_dirty = false;
     }
 
     /// Moves to a newer term as a follower, forgetting the vote (§5.1).

@@ -18,6 +18,7 @@ impl Raft {
         }
         self.log.compact(index);
         self.snapshot = data;
+        self.snapshot_dirty = true;
         self.persist();
     }
 
@@ -53,6 +54,7 @@ impl Raft {
         if index > self.commit {
             self.log.reset_to(index, snapshot.term);
             self.snapshot = snapshot.data.clone();
+            self.snapshot_dirty = true;
             self.persist();
             self.commit = index;
             self.applied = index;

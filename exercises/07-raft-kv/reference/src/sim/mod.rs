@@ -81,6 +81,10 @@ impl Persister for MemPersister {
     fn load(&self) -> Option<Value> {
         self.state.borrow().clone()
     }
+
+    fn update(&mut self, edit: &mut dyn FnMut(&mut Value)) {
+        edit(self.state.borrow_mut().get_or_insert(Value::Null));
+    }
 }
 
 /// A message in flight.
