@@ -21,7 +21,7 @@
 //! transactions read the same version of a key and both appended to it).
 
 use super::graph::{Spent, RW, WR, WW};
-use super::parse::{IntMap, Mop, Parsed, Status};
+use super::parse::{IntMap, ListRef, Mop, Parsed, Status};
 use super::{Explain, Recorder};
 use crate::budget::Meter;
 
@@ -37,23 +37,19 @@ pub(crate) struct ListAppend<'a> {
     p: &'a Parsed<'a>,
     writers: IntMap<u64, u32>,
     /// Per key, the longest read, or `None` when the key's reads disagree.
-    order: Vec<Option<Vec<u32>>>,
+    order: Vec<Option<ListRef>>,
 }
 
-/// The first read of each key a transaction made before appending to it,
-/// then every read in order: (key, value, external?).
-fn reads(mops: &[Mop]) -> impl Iterator<Item = (u32, &Vec<u32>, bool)> {
-    let mut written: Vec<u32> = Vec::new();
-    let mut read: Vec<u32> = Vec::new();
-    mops.iter().filter_map(move |m| match m {
-        Mop::Write { key, .. } => {
-            written.push(*key);
-            None
-        }
+/// Every read of a transaction in order: (key, value, external?), where a
+/// read is external when it is the transaction's first op on its key.
+fn reads<'p>(
+    p: &'p Parsed<'_>,
+    mops: &'p [Mop],
+) -> impl Iterator<Item = (u32, &'p [u32], ListRef, bool)> + 'p {
+    mops.iter().enumerate().filter_map(move |(i, m)| match m {
         Mop::ReadList { key, val: Some(v) } => {
-            let external = !written.contains(key) && !read.contains(key);
-            read.push(*key);
-            Some((*key, v, external))
+            let external = !mops[..i].iter().any(|x| x.key() == *key);
+            Some((*key, p.list(*v), *v, external))
         }
         _ => None,
     })
@@ -67,8 +63,8 @@ impl<'a> ListAppend<'a> {
         meter: &mut Meter,
     ) -> Result<Self, Spent> {
         let mut writers: IntMap<u64, u32> = IntMap::default();
-        for (t, txn) in p.txns.iter().enumerate() {
-            for m in &txn.mops {
+        for t in 0..p.txns.len() {
+            for m in p.mops(t) {
                 if let Mop::Write { key, val } = m {
                     writers
                         .entry(pack(*key, *val))
@@ -78,7 +74,7 @@ impl<'a> ListAppend<'a> {
             }
         }
         let nkeys = p.keys.atoms.len();
-        let mut order: Vec<Option<Vec<u32>>> = vec![Some(Vec::new()); nkeys];
+        let mut order: Vec<Option<ListRef>> = vec![Some((0, 0)); nkeys];
         let mut scratch: Vec<u32> = Vec::new();
         let mut la = ListAppend {
             p,
@@ -93,10 +89,10 @@ impl<'a> ListAppend<'a> {
                 return Err(Spent);
             }
             la.internal(t, rec);
-            for (key, list, _) in reads(&txn.mops) {
+            for (key, list, lref, _) in reads(p, p.mops(t)) {
                 // A prefix of the key's longest read so far holds nothing
                 // new: its elements were checked when first read.
-                let start = match &order[key as usize] {
+                let start = match order[key as usize].map(|r| p.list(r)) {
                     Some(l) if list.len() <= l.len() && l.starts_with(list) => list.len(),
                     Some(l) if list.starts_with(l) => l.len(),
                     _ => 0,
@@ -162,11 +158,12 @@ impl<'a> ListAppend<'a> {
                         }
                     }
                 }
-                if let Some(longest) = &mut order[key as usize] {
+                if let Some(lr) = order[key as usize] {
+                    let longest = p.list(lr);
                     let (short, long) = if list.len() <= longest.len() {
-                        (list.as_slice(), longest.as_slice())
+                        (list, longest)
                     } else {
-                        (longest.as_slice(), list.as_slice())
+                        (longest, list)
                     };
                     if !long.starts_with(short) {
                         let other = la.list(longest);
@@ -184,7 +181,7 @@ impl<'a> ListAppend<'a> {
                         });
                         order[key as usize] = None;
                     } else if list.len() > longest.len() {
-                        longest.clone_from(list);
+                        order[key as usize] = Some(lref);
                     }
                 }
             }
@@ -205,7 +202,7 @@ impl<'a> ListAppend<'a> {
     }
 
     fn appended_after(&self, w: usize, key: u32, e: u32) -> bool {
-        let mops = &self.p.txns[w].mops;
+        let mops = self.p.mops(w);
         let at = mops.iter().position(|m| *m == Mop::Write { key, val: e });
         at.is_some_and(|i| {
             mops[i + 1..]
@@ -215,9 +212,15 @@ impl<'a> ListAppend<'a> {
     }
 
     fn internal(&self, t: usize, rec: &mut Recorder) {
+        let mops = self.p.mops(t);
+        // Only a key touched twice can disagree with itself; most
+        // transactions touch each key once and need no bookkeeping.
+        if !(1..mops.len()).any(|i| mops[..i].iter().any(|m| m.key() == mops[i].key())) {
+            return;
+        }
         // Per key: the full value if a read told us, else our own appends.
         let mut state: Vec<(u32, Option<Vec<u32>>, Vec<u32>)> = Vec::new();
-        for m in &self.p.txns[t].mops {
+        for m in mops {
             let key = m.key();
             let i = match state.iter().position(|s| s.0 == key) {
                 Some(i) => i,
@@ -233,6 +236,7 @@ impl<'a> ListAppend<'a> {
                     None => suffix.push(*val),
                 },
                 Mop::ReadList { val: Some(l), .. } => {
+                    let l = self.p.list(*l);
                     let bad = match known {
                         Some(v) => v != l,
                         None => !l.ends_with(suffix),
@@ -255,7 +259,7 @@ impl<'a> ListAppend<'a> {
                             )
                         });
                     }
-                    *known = Some(l.clone());
+                    *known = Some(l.to_vec());
                     suffix.clear();
                 }
                 _ => {}
@@ -271,7 +275,9 @@ impl<'a> ListAppend<'a> {
     ) -> Result<(), Spent> {
         // ww along each key's order; dirty updates on the way.
         for (key, order) in self.order.iter().enumerate() {
-            let Some(order) = order else { continue };
+            let Some(order) = order.map(|r| self.p.list(r)) else {
+                continue;
+            };
             let key = key as u32;
             let mut prev: Option<usize> = None;
             let mut aborted: Option<u32> = None;
@@ -312,21 +318,22 @@ impl<'a> ListAppend<'a> {
             if meter.tick() {
                 return Err(Spent);
             }
-            for (key, list, external) in reads(&txn.mops) {
+            for (key, list, _, external) in reads(self.p, self.p.mops(t)) {
                 if !external {
                     continue;
                 }
                 if let Some(w) = list.last().and_then(|&e| self.writer(key, e)) {
                     edges.push((w as u32, t as u32, WR));
                 }
-                let Some(order) = &self.order[key as usize] else {
+                let Some(order) = self.order(key) else {
                     continue;
                 };
                 if let Some(w) = order.get(list.len()).and_then(|&e| self.writer(key, e)) {
                     edges.push((t as u32, w as u32, RW));
                 }
-                let wrote = txn
-                    .mops
+                let wrote = self
+                    .p
+                    .mops(t)
                     .iter()
                     .any(|m| matches!(m, Mop::Write { key: k, .. } if *k == key));
                 if wrote {
@@ -352,6 +359,11 @@ impl<'a> ListAppend<'a> {
         Ok(())
     }
 
+    /// The version order of `key`, unless its reads disagree.
+    fn order(&self, key: u32) -> Option<&'a [u32]> {
+        self.order[key as usize].map(|r| self.p.list(r))
+    }
+
     fn list(&self, l: &[u32]) -> String {
         let items: Vec<String> = l.iter().map(|&e| self.val(e)).collect();
         format!("[{}]", items.join(", "))
@@ -364,10 +376,9 @@ impl Explain for ListAppend<'_> {
     }
 
     fn explain(&self, a: usize, b: usize, kind: u8) -> String {
-        let (ta, tb) = (&self.p.txns[a], &self.p.txns[b]);
         let (na, nb) = (self.name(a), self.name(b));
         if kind == WR {
-            for (key, list, ext) in reads(&tb.mops) {
+            for (key, list, _, ext) in reads(self.p, self.p.mops(b)) {
                 if let Some(&e) = list.last().filter(|_| ext) {
                     if self.writer(key, e) == Some(a) {
                         return format!(
@@ -381,10 +392,8 @@ impl Explain for ListAppend<'_> {
             }
         }
         if kind == RW {
-            for (key, list, ext) in reads(&ta.mops) {
-                let next = self.order[key as usize]
-                    .as_ref()
-                    .and_then(|o| o.get(list.len()));
+            for (key, list, _, ext) in reads(self.p, self.p.mops(a)) {
+                let next = self.order(key).and_then(|o| o.get(list.len()));
                 if let Some(&e) = next.filter(|_| ext) {
                     if self.writer(key, e) == Some(b) {
                         return format!("{na} < {nb}: {na} read {} = {}, which lacks {} that {nb} appended next", self.key(key), self.list(list), self.val(e));
@@ -394,12 +403,12 @@ impl Explain for ListAppend<'_> {
         }
         if kind == WW {
             // Only keys `a` appended to can carry its ww edges.
-            let keys = ta.mops.iter().filter_map(|m| match m {
+            let keys = self.p.mops(a).iter().filter_map(|m| match m {
                 Mop::Write { key, .. } => Some(*key),
                 _ => None,
             });
             for key in keys {
-                let Some(order) = &self.order[key as usize] else {
+                let Some(order) = self.order(key) else {
                     continue;
                 };
                 let ws: Vec<(u32, Option<usize>)> = order
