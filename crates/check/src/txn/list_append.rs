@@ -3,14 +3,18 @@
 //! Every read of a list key returns a prefix of the key's version order
 //! (each append installs a version: the list with one more element), so
 //! all reads of a key must be prefixes of the longest one; the longest read
-//! *is* the version order, as far as anyone observed it. Elements appended
-//! but never read have no known place and give no ordering edges.
+//! *is* the version order, as far as anyone observed it. An element
+//! appended but never read has no known place among the other unread ones,
+//! but it follows every element read: had it taken effect before one of
+//! them, the longest read would hold it.
 //!
 //! Edges, for keys whose reads are compatible and free of duplicates:
 //! - ww: consecutive elements of the longest read, by distinct writers;
 //! - wr: a read ending in element `e` depends on the writer of `e`;
 //! - rw: a read of the first `n` elements anti-depends on the writer of
-//!   element `n + 1`.
+//!   element `n + 1`;
+//! - for an element no read holds: ww from the writer of the longest
+//!   read's last element, rw from every read of the whole longest read.
 //!
 //! Non-cyclic anomalies: `internal` (a read disagreeing with the
 //! transaction's own earlier reads and appends), `duplicate-elements`,
@@ -63,8 +67,18 @@ impl<'a> ListAppend<'a> {
         meter: &mut Meter,
     ) -> Result<Self, Spent> {
         let mut writers: IntMap<u64, u32> = IntMap::default();
+        // G1b needs a transaction appending twice to one key; without one,
+        // reads skip that check.
+        let mut twice = false;
         for t in 0..p.txns.len() {
-            for m in p.mops(t) {
+            let mops = p.mops(t);
+            twice |= (1..mops.len()).any(|i| {
+                matches!(mops[i], Mop::Write { .. })
+                    && mops[..i]
+                        .iter()
+                        .any(|m| matches!(m, Mop::Write { .. }) && m.key() == mops[i].key())
+            });
+            for m in mops {
                 if let Mop::Write { key, val } = m {
                     writers
                         .entry(pack(*key, *val))
@@ -148,7 +162,7 @@ impl<'a> ListAppend<'a> {
                         _ => {}
                     }
                 }
-                if let Some(&last) = list.last() {
+                if let Some(&last) = list.last().filter(|_| twice) {
                     let w = la.writer(key, last);
                     if let Some(w) = w.filter(|&w| w != t) {
                         if la.appended_after(w, key, last) {
@@ -218,6 +232,32 @@ impl<'a> ListAppend<'a> {
         if !(1..mops.len()).any(|i| mops[..i].iter().any(|m| m.key() == mops[i].key())) {
             return;
         }
+        // A read holding an element the transaction itself appends only
+        // later read its own future.
+        for (i, m) in mops.iter().enumerate() {
+            let Mop::ReadList { key, val: Some(l) } = *m else {
+                continue;
+            };
+            let l = self.p.list(l);
+            let later = mops[i + 1..].iter().find_map(|x| match *x {
+                Mop::Write { key: k, val } if k == key && l.contains(&val) => Some(val),
+                _ => None,
+            });
+            if let Some(e) = later {
+                rec.record("internal", || {
+                    self.anomaly(
+                        &[t],
+                        format!(
+                            "{} read {} = {}, holding {} that it appends only later",
+                            self.name(t),
+                            self.key(key),
+                            self.list(l),
+                            self.val(e)
+                        ),
+                    )
+                });
+            }
+        }
         // Per key: the full value if a read told us, else our own appends.
         let mut state: Vec<(u32, Option<Vec<u32>>, Vec<u32>)> = Vec::new();
         for m in mops {
@@ -273,8 +313,17 @@ impl<'a> ListAppend<'a> {
         edges: &mut Vec<(u32, u32, u8)>,
         meter: &mut Meter,
     ) -> Result<(), Spent> {
-        // ww along each key's order; dirty updates on the way.
+        // ww along each key's order; dirty updates on the way. The writer
+        // of each element of the order is noted (`NO_WRITER` if none), so
+        // that reads, all prefixes of the order, find the writers of their
+        // last and next elements by position rather than by hashing.
+        const NO_WRITER: u32 = u32::MAX;
+        let mut at: Vec<u32> = vec![0; self.order.len() + 1];
+        let mut ow: Vec<u32> = Vec::new();
+        // Appends some read holds, by micro-op position.
+        let mut seen = vec![false; self.p.mops.len()];
         for (key, order) in self.order.iter().enumerate() {
+            at[key] = ow.len() as u32;
             let Some(order) = order.map(|r| self.p.list(r)) else {
                 continue;
             };
@@ -285,7 +334,17 @@ impl<'a> ListAppend<'a> {
                 if meter.tick() {
                     return Err(Spent);
                 }
-                match self.writer(key, e) {
+                let w = self.writer(key, e);
+                ow.push(w.map_or(NO_WRITER, |w| w as u32));
+                if let Some(w) = w {
+                    let first = self.p.txns[w].mops.0 as usize;
+                    for (i, m) in self.p.mops(w).iter().enumerate() {
+                        if *m == (Mop::Write { key, val: e }) {
+                            seen[first + i] = true;
+                        }
+                    }
+                }
+                match w {
                     Some(w) => {
                         if let Some(a) = aborted.filter(|_| self.p.txns[w].status == Status::Ok) {
                             rec.record("dirty-update", || {
@@ -309,8 +368,19 @@ impl<'a> ListAppend<'a> {
                 }
             }
         }
+        at[self.order.len()] = ow.len() as u32;
+        let by_pos = |key: u32, i: usize| -> Option<usize> {
+            let (a, b) = (at[key as usize] as usize, at[key as usize + 1] as usize);
+            ow[a..b]
+                .get(i)
+                .copied()
+                .filter(|&w| w != NO_WRITER)
+                .map(|w| w as usize)
+        };
         // wr and rw from external reads; lost updates.
         let mut read_then_wrote: IntMap<u64, usize> = IntMap::default();
+        // (key, reader) for reads of a key's whole order.
+        let mut whole: Vec<(u32, u32)> = Vec::new();
         for (t, txn) in self.p.txns.iter().enumerate() {
             if txn.status != Status::Ok {
                 continue;
@@ -322,14 +392,23 @@ impl<'a> ListAppend<'a> {
                 if !external {
                     continue;
                 }
-                if let Some(w) = list.last().and_then(|&e| self.writer(key, e)) {
+                let ordered = self.order[key as usize].is_some();
+                let last = match list.len() {
+                    0 => None,
+                    n if ordered => by_pos(key, n - 1),
+                    n => self.writer(key, list[n - 1]),
+                };
+                if let Some(w) = last {
                     edges.push((w as u32, t as u32, WR));
                 }
-                let Some(order) = self.order(key) else {
+                if !ordered {
                     continue;
-                };
-                if let Some(w) = order.get(list.len()).and_then(|&e| self.writer(key, e)) {
+                }
+                if let Some(w) = by_pos(key, list.len()) {
                     edges.push((t as u32, w as u32, RW));
+                }
+                if self.order(key).is_some_and(|o| o.len() == list.len()) {
+                    whole.push((key, t as u32));
                 }
                 let wrote = self
                     .p
@@ -356,7 +435,72 @@ impl<'a> ListAppend<'a> {
                 }
             }
         }
+        // Appends no read holds follow every element read.
+        whole.sort_unstable();
+        for (t, txn) in self.p.txns.iter().enumerate() {
+            if txn.status == Status::Fail {
+                continue;
+            }
+            if meter.tick() {
+                return Err(Spent);
+            }
+            let first = txn.mops.0 as usize;
+            for (i, m) in self.p.mops(t).iter().enumerate() {
+                let Mop::Write { key, val } = *m else {
+                    continue;
+                };
+                let Some(order) = self.order(key) else {
+                    continue;
+                };
+                if seen[first + i] || self.writer(key, val) != Some(t) {
+                    continue;
+                }
+                if let Some(w) = order.len().checked_sub(1).and_then(|n| by_pos(key, n)) {
+                    edges.push((w as u32, t as u32, WW));
+                }
+                let from = whole.partition_point(|&(k, _)| k < key);
+                for &(_, r) in whole[from..].iter().take_while(|&&(k, _)| k == key) {
+                    edges.push((r, t as u32, RW));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Explains an edge into `b` from an append of `b`'s that no read
+    /// holds, if that is where the edge comes from.
+    fn explain_unread(&self, a: usize, b: usize, kind: u8) -> Option<String> {
+        let (na, nb) = (self.name(a), self.name(b));
+        for m in self.p.mops(b) {
+            let Mop::Write { key, val } = *m else {
+                continue;
+            };
+            let Some(order) = self.order(key).filter(|o| !o.contains(&val)) else {
+                continue;
+            };
+            let last = order.last().copied();
+            if kind == WW && last.and_then(|e| self.writer(key, e)) == Some(a) {
+                return Some(format!(
+                    "{na} < {nb}: {nb} appended {} to {}, which no read holds, so after {}, the last element read, which {na} appended",
+                    self.val(val),
+                    self.key(key),
+                    self.val(last.unwrap_or(val))
+                ));
+            }
+            if kind == RW {
+                for (k, list, _, ext) in reads(self.p, self.p.mops(a)) {
+                    if ext && k == key && list.len() == order.len() {
+                        return Some(format!(
+                            "{na} < {nb}: {na} read {} = {}, every element yet read, which lacks {} that {nb} appended",
+                            self.key(key),
+                            self.list(list),
+                            self.val(val)
+                        ));
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The version order of `key`, unless its reads disagree.
@@ -428,6 +572,7 @@ impl Explain for ListAppend<'_> {
                 }
             }
         }
-        format!("{na} < {nb}")
+        self.explain_unread(a, b, kind)
+            .unwrap_or_else(|| format!("{na} < {nb}"))
     }
 }
