@@ -12,17 +12,23 @@ mod common;
 
 use common::config;
 use common::txn::{generate, oracle, to_history, St, M, T};
-use maelstrom_check::history::{to_jsonl, Op};
+use maelstrom_check::history::{to_jsonl, Op, OpType};
 use maelstrom_check::txn::{check, TxnKind, TxnOpts};
 use maelstrom_check::Validity;
 use proptest::prelude::*;
+use serde_json::{json, Value};
 
 /// adya's verdict on `h`. For rw-register it is told that writes follow
 /// reads (`wfr_keys`), which this checker assumes too.
 fn adya_verdict(h: &[Op], list: bool, model: &str) -> Validity {
+    adya_report(h, list, model).0
+}
+
+/// adya's verdict and anomaly types.
+fn adya_report(h: &[Op], list: bool, model: &str) -> (Validity, Vec<String>) {
     let text = to_jsonl(h);
     let Ok(ah) = adya::History::from_json(&text) else {
-        return Validity::Unknown;
+        return (Validity::Unknown, Vec::new());
     };
     let opts = adya::Opts {
         models: vec![model.to_string()],
@@ -34,11 +40,13 @@ fn adya_verdict(h: &[Op], list: bool, model: &str) -> Validity {
     } else {
         adya::Workload::RwRegister
     };
-    match adya::check(&ah, workload, &opts).valid {
+    let r = adya::check(&ah, workload, &opts);
+    let v = match r.valid {
         adya::Valid::True => Validity::Valid,
         adya::Valid::False => Validity::Invalid,
         adya::Valid::Unknown => Validity::Unknown,
-    }
+    };
+    (v, r.anomaly_types)
 }
 
 /// How one history went.
@@ -163,6 +171,138 @@ fn both_decide_often() {
         assert!(
             agree > 200 && invalid > 60,
             "list={list}: {agree} agree, {invalid} invalid"
+        );
+    }
+}
+
+/// A history from `(process, type, value)` events: "invoke", "ok", "fail".
+fn hist(events: &[(i64, &str, Value)]) -> Vec<Op> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t, v))| {
+            let kind = match *t {
+                "invoke" => OpType::Invoke,
+                "ok" => OpType::Ok,
+                _ => OpType::Fail,
+            };
+            Op::new(i as u64, kind, *p, "txn", v.clone())
+        })
+        .collect()
+}
+
+/// Transactions run one after another, each invoked then completed ok.
+fn serial(txns: &[(i64, Value)]) -> Vec<Op> {
+    let ev: Vec<(i64, &str, Value)> = txns
+        .iter()
+        .flat_map(|(p, v)| [(*p, "invoke", v.clone()), (*p, "ok", v.clone())])
+        .collect();
+    hist(&ev)
+}
+
+/// Planted anomalies: both checkers find each, under their own names.
+#[test]
+fn planted_anomalies() {
+    let cases: Vec<(&str, &str, &str, Vec<Op>)> = vec![
+        (
+            "G0",
+            "G0",
+            "serializable",
+            serial(&[
+                (0, json!([["append", "x", 1], ["append", "y", 1]])),
+                (1, json!([["append", "x", 2], ["append", "y", 2]])),
+                (2, json!([["r", "x", [1, 2]], ["r", "y", [2, 1]]])),
+            ]),
+        ),
+        (
+            "G1c",
+            "G1c",
+            "serializable",
+            hist(&[
+                (0, "invoke", json!([["append", "x", 1], ["r", "y", null]])),
+                (1, "invoke", json!([["append", "y", 1], ["r", "x", null]])),
+                (0, "ok", json!([["append", "x", 1], ["r", "y", [1]]])),
+                (1, "ok", json!([["append", "y", 1], ["r", "x", [1]]])),
+            ]),
+        ),
+        (
+            "G-single",
+            "G-single-item",
+            "serializable",
+            hist(&[
+                (0, "invoke", json!([["append", "x", 1], ["append", "y", 1]])),
+                (1, "invoke", json!([["r", "x", null], ["r", "y", null]])),
+                (0, "ok", json!([["append", "x", 1], ["append", "y", 1]])),
+                (1, "ok", json!([["r", "x", []], ["r", "y", [1]]])),
+                (2, "invoke", json!([["r", "x", null]])),
+                (2, "ok", json!([["r", "x", [1]]])),
+            ]),
+        ),
+        (
+            "G2-item",
+            "G2-item",
+            "serializable",
+            hist(&[
+                (0, "invoke", json!([["r", "x", null], ["append", "y", 1]])),
+                (1, "invoke", json!([["r", "y", null], ["append", "x", 1]])),
+                (0, "ok", json!([["r", "x", []], ["append", "y", 1]])),
+                (1, "ok", json!([["r", "y", []], ["append", "x", 1]])),
+                (2, "invoke", json!([["r", "x", null], ["r", "y", null]])),
+                (2, "ok", json!([["r", "x", [1]], ["r", "y", [1]]])),
+            ]),
+        ),
+        (
+            "G1a",
+            "G1a",
+            "serializable",
+            hist(&[
+                (0, "invoke", json!([["append", "x", 1]])),
+                (0, "fail", json!([["append", "x", 1]])),
+                (1, "invoke", json!([["r", "x", null]])),
+                (1, "ok", json!([["r", "x", [1]]])),
+            ]),
+        ),
+        (
+            "lost-update",
+            "lost-update",
+            "serializable",
+            hist(&[
+                (0, "invoke", json!([["r", "x", null], ["append", "x", 1]])),
+                (1, "invoke", json!([["r", "x", null], ["append", "x", 2]])),
+                (0, "ok", json!([["r", "x", []], ["append", "x", 1]])),
+                (1, "ok", json!([["r", "x", []], ["append", "x", 2]])),
+                (2, "invoke", json!([["r", "x", null]])),
+                (2, "ok", json!([["r", "x", [1, 2]]])),
+            ]),
+        ),
+        (
+            "G-single-realtime",
+            "G-single-item-realtime",
+            "strict-serializable",
+            serial(&[
+                (0, json!([["append", "x", 1]])),
+                (1, json!([["r", "x", []]])),
+                (2, json!([["r", "x", [1]]])),
+            ]),
+        ),
+    ];
+    for (ours_name, adya_name, model, h) in cases {
+        let opts = TxnOpts {
+            consistency_models: vec![model.to_string()],
+            ..TxnOpts::default()
+        };
+        let ours = check(&h, TxnKind::ListAppend, &opts);
+        let (theirs, types) = adya_report(&h, true, model);
+        assert_eq!(ours.valid, Validity::Invalid, "{ours_name}: {ours:?}");
+        assert_eq!(theirs, Validity::Invalid, "{adya_name}: {types:?}");
+        assert!(
+            ours.anomaly_types.iter().any(|t| t == ours_name),
+            "{ours_name}: {:?}",
+            ours.anomaly_types
+        );
+        assert!(
+            types.iter().any(|t| t == adya_name),
+            "{adya_name}: {types:?}"
         );
     }
 }
