@@ -7,11 +7,14 @@
 //! transactions in flight, each of 1..=4 micro-ops (reads and appends 50/50)
 //! over a pool of 10 keys retired after 16 appends (Elle's defaults); a
 //! transaction takes effect atomically when it completes, so every history
-//! is strict serializable and must check valid. Peak memory is the
-//! process's high-water mark (VmHWM) before and after the check.
+//! is strict serializable and must check valid. Operations stream from the
+//! generator into a compact `TxnHistory` one at a time, so the history is
+//! never held as JSON. Times: reading the operations into the compact form
+//! (`read_s`, generation excluded) and checking it (`check_s`). Peak memory
+//! is the process's high-water mark (VmHWM) before and after the check.
 
 use maelstrom_check::history::{Op, OpType};
-use maelstrom_check::txn::{check, TxnKind, TxnOpts};
+use maelstrom_check::txn::{check_history, TxnHistoryBuilder, TxnKind, TxnOpts};
 use maelstrom_check::Validity;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -32,7 +35,8 @@ impl Rng {
 /// `None` for a read).
 type Pending = (i64, Vec<(u64, Option<u64>)>);
 
-fn history(txns: usize) -> Vec<Op> {
+/// Generates the history, handing each operation to `emit` in order.
+fn history(txns: usize, mut emit: impl FnMut(Op)) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut active: Vec<u64> = (0..10).collect();
     let mut writes = [0u64; 10];
@@ -40,7 +44,11 @@ fn history(txns: usize) -> Vec<Op> {
     let mut lists: Vec<Vec<u64>> = vec![Vec::new(); 10];
     let mut free: Vec<i64> = (0..10).collect();
     let mut flying: Vec<Pending> = Vec::new();
-    let mut h: Vec<Op> = Vec::with_capacity(txns * 2);
+    let mut index = 0u64;
+    let mut op = |kind, p, value| {
+        emit(Op::new(index, kind, p, "txn", value));
+        index += 1;
+    };
     let mut started = 0;
     while started < txns || !flying.is_empty() {
         let start = started < txns && !free.is_empty() && (flying.is_empty() || rng.below(2) == 0);
@@ -65,13 +73,7 @@ fn history(txns: usize) -> Vec<Op> {
                 })
                 .collect();
             // The checker reads an ok transaction's completion only.
-            h.push(Op::new(
-                h.len() as u64,
-                OpType::Invoke,
-                p,
-                "txn",
-                Value::Null,
-            ));
+            op(OpType::Invoke, p, Value::Null);
             flying.push((p, mops));
             started += 1;
         } else {
@@ -86,17 +88,10 @@ fn history(txns: usize) -> Vec<Op> {
                     None => json!(["r", k, lists[k as usize]]),
                 })
                 .collect();
-            h.push(Op::new(
-                h.len() as u64,
-                OpType::Ok,
-                p,
-                "txn",
-                Value::Array(value),
-            ));
+            op(OpType::Ok, p, Value::Array(value));
             free.push(p);
         }
     }
-    h
 }
 
 /// The process's peak resident memory in MiB (Linux), or 0.
@@ -121,14 +116,28 @@ fn main() {
     } else {
         sizes
     };
-    println!("txns\tcheck_s\tvalid\tpeak_before_MiB\tpeak_after_MiB");
+    println!("txns\tread_s\tcheck_s\tvalid\tpeak_before_MiB\tpeak_after_MiB");
     for n in sizes {
-        let h = history(n);
+        let mut b = TxnHistoryBuilder::new(TxnKind::ListAppend);
+        let mut read = std::time::Duration::ZERO;
+        history(n, |op| {
+            let t = Instant::now();
+            b.push(&op);
+            read += t.elapsed();
+        });
+        let t = Instant::now();
+        let h = b.finish();
+        read += t.elapsed();
         let before = peak_mib();
         let t = Instant::now();
-        let r = check(&h, TxnKind::ListAppend, &TxnOpts::default());
+        let r = check_history(&h, &TxnOpts::default());
         let secs = t.elapsed().as_secs_f64();
-        println!("{n}\t{secs:.2}\t{:?}\t{before}\t{}", r.valid, peak_mib());
+        println!(
+            "{n}\t{:.2}\t{secs:.2}\t{:?}\t{before}\t{}",
+            read.as_secs_f64(),
+            r.valid,
+            peak_mib()
+        );
         if r.valid != Validity::Valid {
             eprintln!(
                 "unexpected verdict: {}",

@@ -31,31 +31,54 @@ pub(crate) struct Graph {
 impl Graph {
     /// Builds the graph of `n` nodes from `(src, dst, kind)` triples;
     /// parallel edges merge their kinds, self-loops are dropped.
-    pub(crate) fn build(n: usize, mut edges: Vec<(u32, u32, u8)>) -> Graph {
-        edges.sort_unstable_by_key(|&(s, d, _)| (u64::from(s) << 32) | u64::from(d));
+    pub(crate) fn build(n: usize, edges: Vec<(u32, u32, u8)>) -> Graph {
+        // Counting sort by source, then a small sort of each node's own
+        // edges: linear, and each small sort stays in cache, where one
+        // sort of tens of millions of triples does not.
         let mut offs = vec![0u32; n + 1];
-        let mut dst = Vec::with_capacity(edges.len());
-        let mut kind: Vec<u8> = Vec::with_capacity(edges.len());
-        let mut last: Option<(u32, u32)> = None;
-        for (s, d, k) in edges {
-            if s == d {
-                continue;
+        for &(s, d, _) in &edges {
+            if s != d {
+                offs[s as usize + 1] += 1;
             }
-            if last == Some((s, d)) {
-                if let Some(x) = kind.last_mut() {
-                    *x |= k;
-                }
-                continue;
-            }
-            last = Some((s, d));
-            offs[s as usize + 1] += 1;
-            dst.push(d);
-            kind.push(k);
         }
         for i in 0..n {
             offs[i + 1] += offs[i];
         }
-        Graph { offs, dst, kind }
+        let mut fill = offs.clone();
+        let mut packed = vec![0u64; offs[n] as usize];
+        for (s, d, k) in edges {
+            if s != d {
+                let at = &mut fill[s as usize];
+                packed[*at as usize] = (u64::from(d) << 8) | u64::from(k);
+                *at += 1;
+            }
+        }
+        let mut dst = Vec::with_capacity(packed.len());
+        let mut kind: Vec<u8> = Vec::with_capacity(packed.len());
+        let mut out_offs = vec![0u32; n + 1];
+        for v in 0..n {
+            let run = &mut packed[offs[v] as usize..offs[v + 1] as usize];
+            run.sort_unstable();
+            let mut last = None;
+            for &x in run.iter() {
+                let (d, k) = ((x >> 8) as u32, x as u8);
+                if last == Some(d) {
+                    if let Some(lk) = kind.last_mut() {
+                        *lk |= k;
+                    }
+                    continue;
+                }
+                last = Some(d);
+                dst.push(d);
+                kind.push(k);
+            }
+            out_offs[v + 1] = dst.len() as u32;
+        }
+        Graph {
+            offs: out_offs,
+            dst,
+            kind,
+        }
     }
 
     /// The number of nodes.

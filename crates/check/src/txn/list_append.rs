@@ -3,14 +3,18 @@
 //! Every read of a list key returns a prefix of the key's version order
 //! (each append installs a version: the list with one more element), so
 //! all reads of a key must be prefixes of the longest one; the longest read
-//! *is* the version order, as far as anyone observed it. Elements appended
-//! but never read have no known place and give no ordering edges.
+//! *is* the version order, as far as anyone observed it. An element
+//! appended but never read has no known place among the other unread ones,
+//! but it follows every element read: had it taken effect before one of
+//! them, the longest read would hold it.
 //!
 //! Edges, for keys whose reads are compatible and free of duplicates:
 //! - ww: consecutive elements of the longest read, by distinct writers;
 //! - wr: a read ending in element `e` depends on the writer of `e`;
 //! - rw: a read of the first `n` elements anti-depends on the writer of
-//!   element `n + 1`.
+//!   element `n + 1`;
+//! - for an element no read holds: ww from the writer of the longest
+//!   read's last element, rw from every read of the whole longest read.
 //!
 //! Non-cyclic anomalies: `internal` (a read disagreeing with the
 //! transaction's own earlier reads and appends), `duplicate-elements`,
@@ -21,7 +25,7 @@
 //! transactions read the same version of a key and both appended to it).
 
 use super::graph::{Spent, RW, WR, WW};
-use super::parse::{IntMap, Mop, Parsed, Status};
+use super::parse::{IntMap, ListRef, Mop, Parsed, Status};
 use super::{Explain, Recorder};
 use crate::budget::Meter;
 
@@ -37,23 +41,19 @@ pub(crate) struct ListAppend<'a> {
     p: &'a Parsed<'a>,
     writers: IntMap<u64, u32>,
     /// Per key, the longest read, or `None` when the key's reads disagree.
-    order: Vec<Option<Vec<u32>>>,
+    order: Vec<Option<ListRef>>,
 }
 
-/// The first read of each key a transaction made before appending to it,
-/// then every read in order: (key, value, external?).
-fn reads(mops: &[Mop]) -> impl Iterator<Item = (u32, &Vec<u32>, bool)> {
-    let mut written: Vec<u32> = Vec::new();
-    let mut read: Vec<u32> = Vec::new();
-    mops.iter().filter_map(move |m| match m {
-        Mop::Write { key, .. } => {
-            written.push(*key);
-            None
-        }
+/// Every read of a transaction in order: (key, value, external?), where a
+/// read is external when it is the transaction's first op on its key.
+fn reads<'p>(
+    p: &'p Parsed<'_>,
+    mops: &'p [Mop],
+) -> impl Iterator<Item = (u32, &'p [u32], ListRef, bool)> + 'p {
+    mops.iter().enumerate().filter_map(move |(i, m)| match m {
         Mop::ReadList { key, val: Some(v) } => {
-            let external = !written.contains(key) && !read.contains(key);
-            read.push(*key);
-            Some((*key, v, external))
+            let external = !mops[..i].iter().any(|x| x.key() == *key);
+            Some((*key, p.list(*v), *v, external))
         }
         _ => None,
     })
@@ -67,8 +67,18 @@ impl<'a> ListAppend<'a> {
         meter: &mut Meter,
     ) -> Result<Self, Spent> {
         let mut writers: IntMap<u64, u32> = IntMap::default();
-        for (t, txn) in p.txns.iter().enumerate() {
-            for m in &txn.mops {
+        // G1b needs a transaction appending twice to one key; without one,
+        // reads skip that check.
+        let mut twice = false;
+        for t in 0..p.txns.len() {
+            let mops = p.mops(t);
+            twice |= (1..mops.len()).any(|i| {
+                matches!(mops[i], Mop::Write { .. })
+                    && mops[..i]
+                        .iter()
+                        .any(|m| matches!(m, Mop::Write { .. }) && m.key() == mops[i].key())
+            });
+            for m in mops {
                 if let Mop::Write { key, val } = m {
                     writers
                         .entry(pack(*key, *val))
@@ -78,7 +88,7 @@ impl<'a> ListAppend<'a> {
             }
         }
         let nkeys = p.keys.atoms.len();
-        let mut order: Vec<Option<Vec<u32>>> = vec![Some(Vec::new()); nkeys];
+        let mut order: Vec<Option<ListRef>> = vec![Some((0, 0)); nkeys];
         let mut scratch: Vec<u32> = Vec::new();
         let mut la = ListAppend {
             p,
@@ -93,10 +103,10 @@ impl<'a> ListAppend<'a> {
                 return Err(Spent);
             }
             la.internal(t, rec);
-            for (key, list, _) in reads(&txn.mops) {
+            for (key, list, lref, _) in reads(p, p.mops(t)) {
                 // A prefix of the key's longest read so far holds nothing
                 // new: its elements were checked when first read.
-                let start = match &order[key as usize] {
+                let start = match order[key as usize].map(|r| p.list(r)) {
                     Some(l) if list.len() <= l.len() && l.starts_with(list) => list.len(),
                     Some(l) if list.starts_with(l) => l.len(),
                     _ => 0,
@@ -152,7 +162,7 @@ impl<'a> ListAppend<'a> {
                         _ => {}
                     }
                 }
-                if let Some(&last) = list.last() {
+                if let Some(&last) = list.last().filter(|_| twice) {
                     let w = la.writer(key, last);
                     if let Some(w) = w.filter(|&w| w != t) {
                         if la.appended_after(w, key, last) {
@@ -162,11 +172,12 @@ impl<'a> ListAppend<'a> {
                         }
                     }
                 }
-                if let Some(longest) = &mut order[key as usize] {
+                if let Some(lr) = order[key as usize] {
+                    let longest = p.list(lr);
                     let (short, long) = if list.len() <= longest.len() {
-                        (list.as_slice(), longest.as_slice())
+                        (list, longest)
                     } else {
-                        (longest.as_slice(), list.as_slice())
+                        (longest, list)
                     };
                     if !long.starts_with(short) {
                         let other = la.list(longest);
@@ -184,7 +195,7 @@ impl<'a> ListAppend<'a> {
                         });
                         order[key as usize] = None;
                     } else if list.len() > longest.len() {
-                        longest.clone_from(list);
+                        order[key as usize] = Some(lref);
                     }
                 }
             }
@@ -205,7 +216,7 @@ impl<'a> ListAppend<'a> {
     }
 
     fn appended_after(&self, w: usize, key: u32, e: u32) -> bool {
-        let mops = &self.p.txns[w].mops;
+        let mops = self.p.mops(w);
         let at = mops.iter().position(|m| *m == Mop::Write { key, val: e });
         at.is_some_and(|i| {
             mops[i + 1..]
@@ -215,9 +226,41 @@ impl<'a> ListAppend<'a> {
     }
 
     fn internal(&self, t: usize, rec: &mut Recorder) {
+        let mops = self.p.mops(t);
+        // Only a key touched twice can disagree with itself; most
+        // transactions touch each key once and need no bookkeeping.
+        if !(1..mops.len()).any(|i| mops[..i].iter().any(|m| m.key() == mops[i].key())) {
+            return;
+        }
+        // A read holding an element the transaction itself appends only
+        // later read its own future.
+        for (i, m) in mops.iter().enumerate() {
+            let Mop::ReadList { key, val: Some(l) } = *m else {
+                continue;
+            };
+            let l = self.p.list(l);
+            let later = mops[i + 1..].iter().find_map(|x| match *x {
+                Mop::Write { key: k, val } if k == key && l.contains(&val) => Some(val),
+                _ => None,
+            });
+            if let Some(e) = later {
+                rec.record("internal", || {
+                    self.anomaly(
+                        &[t],
+                        format!(
+                            "{} read {} = {}, holding {} that it appends only later",
+                            self.name(t),
+                            self.key(key),
+                            self.list(l),
+                            self.val(e)
+                        ),
+                    )
+                });
+            }
+        }
         // Per key: the full value if a read told us, else our own appends.
         let mut state: Vec<(u32, Option<Vec<u32>>, Vec<u32>)> = Vec::new();
-        for m in &self.p.txns[t].mops {
+        for m in mops {
             let key = m.key();
             let i = match state.iter().position(|s| s.0 == key) {
                 Some(i) => i,
@@ -233,6 +276,7 @@ impl<'a> ListAppend<'a> {
                     None => suffix.push(*val),
                 },
                 Mop::ReadList { val: Some(l), .. } => {
+                    let l = self.p.list(*l);
                     let bad = match known {
                         Some(v) => v != l,
                         None => !l.ends_with(suffix),
@@ -255,7 +299,7 @@ impl<'a> ListAppend<'a> {
                             )
                         });
                     }
-                    *known = Some(l.clone());
+                    *known = Some(l.to_vec());
                     suffix.clear();
                 }
                 _ => {}
@@ -269,9 +313,20 @@ impl<'a> ListAppend<'a> {
         edges: &mut Vec<(u32, u32, u8)>,
         meter: &mut Meter,
     ) -> Result<(), Spent> {
-        // ww along each key's order; dirty updates on the way.
+        // ww along each key's order; dirty updates on the way. The writer
+        // of each element of the order is noted (`NO_WRITER` if none), so
+        // that reads, all prefixes of the order, find the writers of their
+        // last and next elements by position rather than by hashing.
+        const NO_WRITER: u32 = u32::MAX;
+        let mut at: Vec<u32> = vec![0; self.order.len() + 1];
+        let mut ow: Vec<u32> = Vec::new();
+        // Appends some read holds, by micro-op position.
+        let mut seen = vec![false; self.p.mops.len()];
         for (key, order) in self.order.iter().enumerate() {
-            let Some(order) = order else { continue };
+            at[key] = ow.len() as u32;
+            let Some(order) = order.map(|r| self.p.list(r)) else {
+                continue;
+            };
             let key = key as u32;
             let mut prev: Option<usize> = None;
             let mut aborted: Option<u32> = None;
@@ -279,7 +334,17 @@ impl<'a> ListAppend<'a> {
                 if meter.tick() {
                     return Err(Spent);
                 }
-                match self.writer(key, e) {
+                let w = self.writer(key, e);
+                ow.push(w.map_or(NO_WRITER, |w| w as u32));
+                if let Some(w) = w {
+                    let first = self.p.txns[w].mops.0 as usize;
+                    for (i, m) in self.p.mops(w).iter().enumerate() {
+                        if *m == (Mop::Write { key, val: e }) {
+                            seen[first + i] = true;
+                        }
+                    }
+                }
+                match w {
                     Some(w) => {
                         if let Some(a) = aborted.filter(|_| self.p.txns[w].status == Status::Ok) {
                             rec.record("dirty-update", || {
@@ -303,8 +368,19 @@ impl<'a> ListAppend<'a> {
                 }
             }
         }
+        at[self.order.len()] = ow.len() as u32;
+        let by_pos = |key: u32, i: usize| -> Option<usize> {
+            let (a, b) = (at[key as usize] as usize, at[key as usize + 1] as usize);
+            ow[a..b]
+                .get(i)
+                .copied()
+                .filter(|&w| w != NO_WRITER)
+                .map(|w| w as usize)
+        };
         // wr and rw from external reads; lost updates.
         let mut read_then_wrote: IntMap<u64, usize> = IntMap::default();
+        // (key, reader) for reads of a key's whole order.
+        let mut whole: Vec<(u32, u32)> = Vec::new();
         for (t, txn) in self.p.txns.iter().enumerate() {
             if txn.status != Status::Ok {
                 continue;
@@ -312,21 +388,31 @@ impl<'a> ListAppend<'a> {
             if meter.tick() {
                 return Err(Spent);
             }
-            for (key, list, external) in reads(&txn.mops) {
+            for (key, list, _, external) in reads(self.p, self.p.mops(t)) {
                 if !external {
                     continue;
                 }
-                if let Some(w) = list.last().and_then(|&e| self.writer(key, e)) {
+                let ordered = self.order[key as usize].is_some();
+                let last = match list.len() {
+                    0 => None,
+                    n if ordered => by_pos(key, n - 1),
+                    n => self.writer(key, list[n - 1]),
+                };
+                if let Some(w) = last {
                     edges.push((w as u32, t as u32, WR));
                 }
-                let Some(order) = &self.order[key as usize] else {
+                if !ordered {
                     continue;
-                };
-                if let Some(w) = order.get(list.len()).and_then(|&e| self.writer(key, e)) {
+                }
+                if let Some(w) = by_pos(key, list.len()) {
                     edges.push((t as u32, w as u32, RW));
                 }
-                let wrote = txn
-                    .mops
+                if self.order(key).is_some_and(|o| o.len() == list.len()) {
+                    whole.push((key, t as u32));
+                }
+                let wrote = self
+                    .p
+                    .mops(t)
                     .iter()
                     .any(|m| matches!(m, Mop::Write { key: k, .. } if *k == key));
                 if wrote {
@@ -349,7 +435,77 @@ impl<'a> ListAppend<'a> {
                 }
             }
         }
+        // Appends no read holds follow every element read.
+        whole.sort_unstable();
+        for (t, txn) in self.p.txns.iter().enumerate() {
+            if txn.status == Status::Fail {
+                continue;
+            }
+            if meter.tick() {
+                return Err(Spent);
+            }
+            let first = txn.mops.0 as usize;
+            for (i, m) in self.p.mops(t).iter().enumerate() {
+                let Mop::Write { key, val } = *m else {
+                    continue;
+                };
+                let Some(order) = self.order(key) else {
+                    continue;
+                };
+                if seen[first + i] || self.writer(key, val) != Some(t) {
+                    continue;
+                }
+                if let Some(w) = order.len().checked_sub(1).and_then(|n| by_pos(key, n)) {
+                    edges.push((w as u32, t as u32, WW));
+                }
+                let from = whole.partition_point(|&(k, _)| k < key);
+                for &(_, r) in whole[from..].iter().take_while(|&&(k, _)| k == key) {
+                    edges.push((r, t as u32, RW));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Explains an edge into `b` from an append of `b`'s that no read
+    /// holds, if that is where the edge comes from.
+    fn explain_unread(&self, a: usize, b: usize, kind: u8) -> Option<String> {
+        let (na, nb) = (self.name(a), self.name(b));
+        for m in self.p.mops(b) {
+            let Mop::Write { key, val } = *m else {
+                continue;
+            };
+            let Some(order) = self.order(key).filter(|o| !o.contains(&val)) else {
+                continue;
+            };
+            let last = order.last().copied();
+            if kind == WW && last.and_then(|e| self.writer(key, e)) == Some(a) {
+                return Some(format!(
+                    "{na} < {nb}: {nb} appended {} to {}, which no read holds, so after {}, the last element read, which {na} appended",
+                    self.val(val),
+                    self.key(key),
+                    self.val(last.unwrap_or(val))
+                ));
+            }
+            if kind == RW {
+                for (k, list, _, ext) in reads(self.p, self.p.mops(a)) {
+                    if ext && k == key && list.len() == order.len() {
+                        return Some(format!(
+                            "{na} < {nb}: {na} read {} = {}, every element yet read, which lacks {} that {nb} appended",
+                            self.key(key),
+                            self.list(list),
+                            self.val(val)
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The version order of `key`, unless its reads disagree.
+    fn order(&self, key: u32) -> Option<&'a [u32]> {
+        self.order[key as usize].map(|r| self.p.list(r))
     }
 
     fn list(&self, l: &[u32]) -> String {
@@ -364,10 +520,9 @@ impl Explain for ListAppend<'_> {
     }
 
     fn explain(&self, a: usize, b: usize, kind: u8) -> String {
-        let (ta, tb) = (&self.p.txns[a], &self.p.txns[b]);
         let (na, nb) = (self.name(a), self.name(b));
         if kind == WR {
-            for (key, list, ext) in reads(&tb.mops) {
+            for (key, list, _, ext) in reads(self.p, self.p.mops(b)) {
                 if let Some(&e) = list.last().filter(|_| ext) {
                     if self.writer(key, e) == Some(a) {
                         return format!(
@@ -381,10 +536,8 @@ impl Explain for ListAppend<'_> {
             }
         }
         if kind == RW {
-            for (key, list, ext) in reads(&ta.mops) {
-                let next = self.order[key as usize]
-                    .as_ref()
-                    .and_then(|o| o.get(list.len()));
+            for (key, list, _, ext) in reads(self.p, self.p.mops(a)) {
+                let next = self.order(key).and_then(|o| o.get(list.len()));
                 if let Some(&e) = next.filter(|_| ext) {
                     if self.writer(key, e) == Some(b) {
                         return format!("{na} < {nb}: {na} read {} = {}, which lacks {} that {nb} appended next", self.key(key), self.list(list), self.val(e));
@@ -394,12 +547,12 @@ impl Explain for ListAppend<'_> {
         }
         if kind == WW {
             // Only keys `a` appended to can carry its ww edges.
-            let keys = ta.mops.iter().filter_map(|m| match m {
+            let keys = self.p.mops(a).iter().filter_map(|m| match m {
                 Mop::Write { key, .. } => Some(*key),
                 _ => None,
             });
             for key in keys {
-                let Some(order) = &self.order[key as usize] else {
+                let Some(order) = self.order(key) else {
                     continue;
                 };
                 let ws: Vec<(u32, Option<usize>)> = order
@@ -419,6 +572,7 @@ impl Explain for ListAppend<'_> {
                 }
             }
         }
-        format!("{na} < {nb}")
+        self.explain_unread(a, b, kind)
+            .unwrap_or_else(|| format!("{na} < {nb}"))
     }
 }

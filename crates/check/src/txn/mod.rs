@@ -152,17 +152,106 @@ pub(crate) trait Explain {
     fn anomaly(&self, ts: &[usize], line: String) -> Anomaly {
         let p = self.parsed();
         Anomaly {
-            txns: ts
-                .iter()
-                .map(|&t| serde_json::to_value(&p.history[p.txns[t].op_pos]).unwrap_or(Value::Null))
-                .collect(),
+            txns: ts.iter().map(|&t| p.op_json(t)).collect(),
             explanation: vec![line],
         }
     }
 }
 
+/// A transactional history in compact form: keys and values interned,
+/// micro-ops in flat arrays, no JSON kept. Built one operation at a time
+/// with [`TxnHistoryBuilder`], so a long history never needs to exist as
+/// JSON values all at once; checked with [`check_history`].
+pub struct TxnHistory {
+    parsed: Parsed<'static>,
+    kind: TxnKind,
+}
+
+impl TxnHistory {
+    /// Reads a whole history of operations.
+    #[must_use]
+    pub fn from_ops(history: &[Op], kind: TxnKind) -> TxnHistory {
+        let mut b = TxnHistoryBuilder::new(kind);
+        for op in history {
+            b.push(op);
+        }
+        b.finish()
+    }
+
+    /// The transactions read (ok, info and fail).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.parsed.txns.len()
+    }
+
+    /// True if the history holds no transaction.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.parsed.txns.is_empty()
+    }
+
+    /// The kind of transactions it holds.
+    #[must_use]
+    pub fn kind(&self) -> TxnKind {
+        self.kind
+    }
+}
+
+/// Reads a history one operation at a time, in history order, into a
+/// [`TxnHistory`]. Operations are paired as [`crate::history::pairs`]
+/// pairs them; only `txn` operations of client processes become
+/// transactions, and an invocation still open at the end is indeterminate.
+pub struct TxnHistoryBuilder {
+    inner: parse::Builder,
+    kind: TxnKind,
+}
+
+impl TxnHistoryBuilder {
+    /// An empty history of `kind` transactions.
+    #[must_use]
+    pub fn new(kind: TxnKind) -> TxnHistoryBuilder {
+        TxnHistoryBuilder {
+            inner: parse::Builder::new(grammar(kind)),
+            kind,
+        }
+    }
+
+    /// Reads the next operation; the op itself is not kept.
+    pub fn push(&mut self, op: &Op) {
+        self.inner.push(op);
+    }
+
+    /// The history read so far.
+    #[must_use]
+    pub fn finish(self) -> TxnHistory {
+        TxnHistory {
+            parsed: self.inner.finish(),
+            kind: self.kind,
+        }
+    }
+}
+
+fn grammar(kind: TxnKind) -> Grammar {
+    match kind {
+        TxnKind::ListAppend => Grammar::List,
+        TxnKind::RwRegister => Grammar::Register,
+    }
+}
+
 /// Checks a transactional history against `opts.consistency_models`.
+/// Reports quote the history's operations as recorded.
 pub fn check(history: &[Op], kind: TxnKind, opts: &TxnOpts) -> TxnResult {
+    check_parsed(&parse::parse(history, grammar(kind)), kind, opts)
+}
+
+/// Checks a compact history, as [`check`] does. Reports show each
+/// transaction's op rebuilt from the history (index, type, process, time,
+/// micro-ops), without fields the checker does not read.
+pub fn check_history(history: &TxnHistory, opts: &TxnOpts) -> TxnResult {
+    check_parsed(&history.parsed, history.kind, opts)
+}
+
+fn check_parsed(parsed: &Parsed<'_>, kind: TxnKind, opts: &TxnOpts) -> TxnResult {
     let unknown: Vec<&String> = opts
         .consistency_models
         .iter()
@@ -195,12 +284,7 @@ pub fn check(history: &[Op], kind: TxnKind, opts: &TxnOpts) -> TxnResult {
         max: opts.max_examples,
         found: BTreeMap::new(),
     };
-    let grammar = match kind {
-        TxnKind::ListAppend => Grammar::List,
-        TxnKind::RwRegister => Grammar::Register,
-    };
-    let parsed = parse::parse(history, grammar);
-    let outcome = analyse(&parsed, kind, level, opts, &mut rec, &mut meter);
+    let outcome = analyse(parsed, kind, level, opts, &mut rec, &mut meter);
     let mut result = TxnResult {
         txn_count: parsed.txns.len(),
         ..TxnResult::default()

@@ -87,13 +87,13 @@ impl<'a> RwRegister<'a> {
         // ones are left out: they may never have taken effect.
         let mut versions: Vec<Vec<u32>> = vec![Vec::new(); p.keys.atoms.len()];
         for (t, txn) in p.txns.iter().enumerate() {
-            for m in &txn.mops {
+            for m in p.mops(t) {
                 if let Mop::Write { key, val } = m {
                     writers
                         .entry(pack(*key, Some(*val)))
                         .and_modify(|w| *w = DUP)
                         .or_insert(t as u32);
-                    if txn.status == Status::Ok && last_write(&txn.mops, *key) == Some(*val) {
+                    if txn.status == Status::Ok && last_write(p.mops(t), *key) == Some(*val) {
                         versions[*key as usize].push(*val);
                     }
                 }
@@ -116,8 +116,8 @@ impl<'a> RwRegister<'a> {
                 return Err(Spent);
             }
             rr.internal(t, rec);
-            let read_only = txn.mops.iter().all(|m| matches!(m, Mop::ReadReg { .. }));
-            for (key, val) in external_reads(&txn.mops) {
+            let read_only = p.mops(t).iter().all(|m| matches!(m, Mop::ReadReg { .. }));
+            for (key, val) in external_reads(p.mops(t)) {
                 readers.entry(pack(key, val)).or_default().push(t as u32);
                 if txn.final_ && read_only {
                     match finals[key as usize] {
@@ -128,7 +128,7 @@ impl<'a> RwRegister<'a> {
                 if let Some(v) = val {
                     rr.check_read(t, key, v, rec, edges);
                 }
-                if let Some(w) = last_write(&txn.mops, key) {
+                if let Some(w) = last_write(p.mops(t), key) {
                     rr.facts.push(Fact {
                         key,
                         from: val,
@@ -239,7 +239,7 @@ impl<'a> RwRegister<'a> {
                         )
                     });
                 } else if w != t {
-                    if last_write(&self.p.txns[w].mops, key) != Some(v) {
+                    if last_write(self.p.mops(w), key) != Some(v) {
                         rec.record("G1b", || {
                             self.anomaly(
                                 &[t, w],
@@ -255,7 +255,7 @@ impl<'a> RwRegister<'a> {
 
     fn internal(&self, t: usize, rec: &mut Recorder) {
         let mut state: Vec<(u32, Option<u32>)> = Vec::new();
-        for m in &self.p.txns[t].mops {
+        for m in self.p.mops(t) {
             let key = m.key();
             let known = state.iter_mut().find(|s| s.0 == key);
             match (m, known) {
@@ -296,7 +296,7 @@ impl Explain for RwRegister<'_> {
     fn explain(&self, a: usize, b: usize, kind: u8) -> String {
         let (na, nb) = (self.name(a), self.name(b));
         if kind == WR {
-            for (key, v) in external_reads(&self.p.txns[b].mops) {
+            for (key, v) in external_reads(self.p.mops(b)) {
                 if let Some(v) = v.filter(|&v| self.writer(key, v) == Some(a)) {
                     return format!(
                         "{na} < {nb}: {nb} read {} = {}, which {na} wrote",
@@ -322,7 +322,7 @@ impl Explain for RwRegister<'_> {
                     )
                 };
             }
-            if kind == RW && external_reads(&self.p.txns[a].mops).any(|r| r == (f.key, f.from)) {
+            if kind == RW && external_reads(self.p.mops(a)).any(|r| r == (f.key, f.from)) {
                 let from = self.opt(f.from);
                 return if f.final_ {
                     format!("{na} < {nb}: {na} read {k} = {from}, but the final read found {k} = {to}, which {nb} wrote")
@@ -332,8 +332,8 @@ impl Explain for RwRegister<'_> {
             }
         }
         if kind == RW {
-            for (key, v) in external_reads(&self.p.txns[a].mops) {
-                if let (None, Some(w)) = (v, last_write(&self.p.txns[b].mops, key)) {
+            for (key, v) in external_reads(self.p.mops(a)) {
+                if let (None, Some(w)) = (v, last_write(self.p.mops(b), key)) {
                     return format!("{na} < {nb}: {na} read {} = nil, the initial state, which {nb}'s write of {} follows", self.key(key), self.val(w));
                 }
             }

@@ -5,6 +5,8 @@
 //! file uses every helper.
 #![allow(dead_code)]
 
+pub mod txn;
+
 use maelstrom_check::history::{Op, OpType};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
