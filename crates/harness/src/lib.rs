@@ -9,7 +9,7 @@
 //! a child process or an in-process node on channels), [`services`] (lin-kv,
 //! seq-kv, lww-kv, lin-tso), [`client`], [`workload`] (one module per workload),
 //! [`workers`] (staggered generator and worker pool), [`nemesis`], [`history`],
-//! [`store`], [`lamport`] (messages.svg) and [`run`] (the orchestration).
+//! [`store`], [`lamport`] (messages.html) and [`run`] (the orchestration).
 //!
 //! Everything runs on one thread with tokio time only, and every random choice
 //! comes from [`TestConfig::seed`], so a paused runtime replays a test exactly.
