@@ -30,6 +30,8 @@ pub enum Command {
     Progress(super::grade::progress::ProgressArgs),
     /// Look after the store folder.
     Store(StoreArgs),
+    /// Serve the store's tests and reports on a local web server.
+    Serve(super::serve::ServeArgs),
 }
 
 /// `maelstrom store` options.

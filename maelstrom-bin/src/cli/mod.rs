@@ -9,6 +9,7 @@ mod args;
 pub mod demo;
 pub mod grade;
 mod report;
+pub mod serve;
 pub mod shard;
 mod sim;
 
@@ -45,6 +46,7 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Sweep(args) => sim::merge_command(&args),
         Command::Progress(args) => grade::progress::command(&args),
         Command::Store(args) => store_command(&args),
+        Command::Serve(args) => serve::command(&args),
     }
 }
 
