@@ -25,10 +25,11 @@ use std::path::Path;
 
 use maelstrom_check::Op;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::net::is_client;
-use crate::report::data::{cut_json, push_json_str};
+use crate::report::data::{cut_chars, push_json_str};
 use crate::report::html::esc;
 
 /// How many messages (after removing init traffic) the page carries.
@@ -105,7 +106,7 @@ struct MessageHead<'a> {
     #[serde(borrow)]
     dest: Cow<'a, str>,
     #[serde(default, borrow)]
-    body: Option<&'a serde_json::value::RawValue>,
+    body: Option<&'a RawValue>,
 }
 
 /// Reads journal lines into a [`Diagram`]. Lines that are not journal events
@@ -124,21 +125,30 @@ where
     // as long as one could still be in flight.
     let mut stop_after: Option<u64> = None;
     for line in lines {
-        let line = line.as_ref();
-        let Ok(ev) = serde_json::from_str::<Line>(line) else {
+        let Some(ev) = event(line.as_ref()) else {
             continue;
         };
-        let us = ev.time / 1000;
+        let us = ev.time() / 1000;
         if stop_after.is_some_and(|t| us > t) {
             break;
         }
-        match (ev.kind.as_ref(), &ev.message) {
-            ("send", Some(m)) => {
-                let body: Value = m
-                    .body
-                    .and_then(|b| serde_json::from_str(b.get()).ok())
-                    .unwrap_or(Value::Null);
-                let body_type = body["type"].as_str().unwrap_or("?");
+        match ev {
+            Event::Send {
+                id,
+                src,
+                dest,
+                body,
+                ..
+            } => {
+                // The body's fields, each left as its raw text: a payload
+                // can hold thousands of values, and only its first
+                // characters are kept.
+                let fields: BTreeMap<String, &RawValue> =
+                    serde_json::from_str(body).unwrap_or_default();
+                let body_type: String = fields
+                    .get("type")
+                    .and_then(|t| serde_json::from_str(t.get()).ok())
+                    .unwrap_or_else(|| "?".to_string());
                 if body_type == "init" || body_type == "init_ok" {
                     continue;
                 }
@@ -152,26 +162,123 @@ where
                 let arrow = Arrow {
                     send: us,
                     end: None,
-                    src: intern(&mut d.participants, &mut pidx, &m.src),
-                    dest: intern(&mut d.participants, &mut pidx, &m.dest),
-                    kind: intern(&mut d.types, &mut tidx, body_type),
+                    src: intern(&mut d.participants, &mut pidx, &src),
+                    dest: intern(&mut d.participants, &mut pidx, &dest),
+                    kind: intern(&mut d.types, &mut tidx, &body_type),
                     dropped: None,
-                    text: text(body_type, &body),
+                    text: text(&body_type, &fields),
                 };
-                by_id.insert(m.id, d.arrows.len());
+                by_id.insert(id, d.arrows.len());
                 d.arrows.push(arrow);
             }
-            ("recv", Some(m)) => fate(&mut d, &by_id, m.id, us, None),
-            ("drop", None) => {
-                let Some(id) = ev.id else { continue };
-                let reason = ev.reason.as_deref().unwrap_or("dropped");
-                let r = intern(&mut d.reasons, &mut ridx, reason);
+            Event::Recv { id, .. } => fate(&mut d, &by_id, id, us, None),
+            Event::Drop { id, reason, .. } => {
+                let r = intern(&mut d.reasons, &mut ridx, &reason);
                 fate(&mut d, &by_id, id, us, Some(r));
             }
-            _ => {}
         }
     }
     d
+}
+
+/// One journal event, as the diagram needs it.
+enum Event<'a> {
+    Send {
+        time: u64,
+        id: u64,
+        src: Cow<'a, str>,
+        dest: Cow<'a, str>,
+        /// The body's JSON text.
+        body: &'a str,
+    },
+    Recv {
+        time: u64,
+        id: u64,
+    },
+    Drop {
+        time: u64,
+        id: u64,
+        reason: Cow<'a, str>,
+    },
+}
+
+impl Event<'_> {
+    fn time(&self) -> u64 {
+        match self {
+            Event::Send { time, .. } | Event::Recv { time, .. } | Event::Drop { time, .. } => *time,
+        }
+    }
+}
+
+/// Reads one journal line: sends and deliveries as [`crate::net::Journal`]
+/// writes them through [`fast_event`] (a delivery's body, half the journal,
+/// is never parsed), anything else through serde.
+fn event(line: &str) -> Option<Event<'_>> {
+    if let Some(ev) = fast_event(line) {
+        return Some(ev);
+    }
+    let ev: Line = serde_json::from_str(line).ok()?;
+    match (ev.kind.as_ref(), ev.message) {
+        ("send", Some(m)) => Some(Event::Send {
+            time: ev.time,
+            id: m.id,
+            src: m.src,
+            dest: m.dest,
+            body: m.body.map_or("null", RawValue::get),
+        }),
+        ("recv", Some(m)) => Some(Event::Recv {
+            time: ev.time,
+            id: m.id,
+        }),
+        ("drop", None) => Some(Event::Drop {
+            time: ev.time,
+            id: ev.id?,
+            reason: ev.reason.unwrap_or(Cow::Borrowed("dropped")),
+        }),
+        _ => None,
+    }
+}
+
+/// The fixed prefix the journal writes before a send's or a delivery's
+/// fields: `{"type":"send","time":N,"message":{"id":M,"src":"S","dest":"D","body":B}}`.
+/// `None` for any other shape (escaped ids included), left to serde.
+fn fast_event(line: &str) -> Option<Event<'_>> {
+    let (is_send, rest) = if let Some(r) = line.strip_prefix(r#"{"type":"send","time":"#) {
+        (true, r)
+    } else {
+        (false, line.strip_prefix(r#"{"type":"recv","time":"#)?)
+    };
+    let (time, rest) = number(rest)?;
+    let (id, rest) = number(rest.strip_prefix(r#","message":{"id":"#)?)?;
+    if !is_send {
+        return Some(Event::Recv { time, id });
+    }
+    let (src, rest) = plain_string(rest.strip_prefix(r#","src":"#)?)?;
+    let (dest, rest) = plain_string(rest.strip_prefix(r#","dest":"#)?)?;
+    let body = rest.strip_prefix(r#","body":"#)?.strip_suffix("}}")?;
+    Some(Event::Send {
+        time,
+        id,
+        src: Cow::Borrowed(src),
+        dest: Cow::Borrowed(dest),
+        body,
+    })
+}
+
+/// A leading decimal number and the rest.
+fn number(s: &str) -> Option<(u64, &str)> {
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    Some((s[..end].parse().ok()?, &s[end..]))
+}
+
+/// A leading JSON string without escapes, its content and the rest.
+fn plain_string(s: &str) -> Option<(&str, &str)> {
+    let s = s.strip_prefix('"')?;
+    let end = s.bytes().position(|b| b == b'"' || b == b'\\')?;
+    (s.as_bytes()[end] == b'"').then(|| (&s[..end], &s[end + 1..]))
 }
 
 /// Records a delivery or drop of message `id`: the first fate goes to its
@@ -194,40 +301,59 @@ const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
 
 /// `type` and what the message carries: an error's code and text, otherwise
 /// the body without the keys every message has (they would crowd out the
-/// payload), cut to [`MAX_TEXT`] characters.
-fn text(body_type: &str, body: &Value) -> String {
+/// payload), cut to [`MAX_TEXT`] characters. Works on the fields' raw JSON
+/// and copies no more of it than the cut keeps.
+fn text(body_type: &str, fields: &BTreeMap<String, &RawValue>) -> String {
     let mut out = String::from(body_type);
     if body_type == "error" {
-        if let Some(code) = body.get("code") {
-            let _ = write!(out, " {code}");
+        if let Some(code) = fields.get("code") {
+            out.push(' ');
+            out.push_str(code.get());
         }
-        match body.get("text") {
-            Some(Value::String(t)) => {
-                out.push(' ');
-                out.push_str(t);
-            }
-            Some(Value::Null) | None => {}
-            Some(other) => {
-                let _ = write!(out, " {other}");
+        if let Some(t) = fields.get("text") {
+            match serde_json::from_str::<String>(t.get()) {
+                Ok(t) => {
+                    out.push(' ');
+                    out.push_str(&t);
+                }
+                Err(_) if t.get() == "null" => {}
+                Err(_) => {
+                    out.push(' ');
+                    out.push_str(t.get());
+                }
             }
         }
-        return crate::report::data::cut_chars(&out, MAX_TEXT);
+        return cut_chars(&out, MAX_TEXT);
     }
-    let Some(fields) = body.as_object() else {
-        return out;
-    };
-    let payload: BTreeMap<&str, &Value> = fields
+    let mut payload = fields
         .iter()
         .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    if payload.is_empty() {
+        .peekable();
+    if payload.peek().is_none() {
         return out;
     }
-    out.push(' ');
-    let rest = MAX_TEXT.saturating_sub(out.chars().count());
-    out.push_str(&cut_json(&payload, rest));
-    out
+    // Enough bytes for MAX_TEXT characters and one more, so the cut below
+    // sees whether anything was left out.
+    let budget = 4 * (MAX_TEXT + 1);
+    out.push_str(" {");
+    for (i, (k, v)) in payload.enumerate() {
+        if out.len() >= budget {
+            break;
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::from(k.as_str()).to_string());
+        out.push(':');
+        let raw = v.get();
+        let mut take = raw.len().min(budget.saturating_sub(out.len()));
+        while !raw.is_char_boundary(take) {
+            take -= 1;
+        }
+        out.push_str(&raw[..take]);
+    }
+    out.push('}');
+    cut_chars(&out, MAX_TEXT)
 }
 
 /// Participant order: by letter prefix, then by number (so n2 comes before
@@ -362,7 +488,7 @@ fn partition_detail(v: &Value) -> String {
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
     let words: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
-    crate::report::data::cut_chars(&format!("{spec}: {}", words.join(" | ")), 600)
+    cut_chars(&format!("{spec}: {}", words.join(" | ")), 600)
 }
 
 /// Reads `dir/messages.jsonl` and writes `dir/messages.html` beside it,
@@ -623,7 +749,8 @@ mod tests {
 
     #[test]
     fn lamport_labels_are_cut() {
-        let long = format!(r#"{{"type":"big","msg_id":3,"xs":{:?}}}"#, vec![7; 500]);
+        let xs = serde_json::to_string(&vec![7; 500]).unwrap();
+        let long = format!(r#"{{"type":"big","msg_id":3,"xs":{xs}}}"#);
         let d = read([event("send", 0, 9, "n1", "n2", &long)]);
         assert_eq!(d.arrows[0].text.chars().count(), MAX_TEXT);
         assert!(d.arrows[0].text.starts_with(r#"big {"xs":[7,7"#));
@@ -696,5 +823,28 @@ mod tests {
             v["faults"],
             json!([["crashed", "n1", 5000, 5000, "n1 crashed"]])
         );
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+
+    #[test]
+    fn lamport_fast_and_serde_paths_agree() {
+        let plain = r#"{"type":"send","time":5000,"message":{"id":3,"src":"n1","dest":"n2","body":{"type":"a"}}}"#;
+        let escaped = r#"{"type":"send","time":5000,"message":{"id":3,"src":"n\"1","dest":"n2","body":{"type":"a"}}}"#;
+        assert!(fast_event(plain).is_some());
+        // An escaped id is left to serde, which reads it whole.
+        assert!(fast_event(escaped).is_none());
+        let d = read([plain, escaped]);
+        assert_eq!(d.participants, vec!["n1", "n2", "n\"1"]);
+        assert_eq!(d.arrows.len(), 2);
+        assert_eq!((d.arrows[1].send, d.arrows[1].text.as_str()), (5, "a"));
+        let recv = r#"{"type":"recv","time":9000,"message":{"id":3,"src":"n1","dest":"n2","body":{"type":"a"}}}"#;
+        assert!(matches!(
+            fast_event(recv),
+            Some(Event::Recv { time: 9000, id: 3 })
+        ));
     }
 }
