@@ -140,15 +140,9 @@ where
                 body,
                 ..
             } => {
-                // The body's fields, each left as its raw text: a payload
-                // can hold thousands of values, and only its first
-                // characters are kept.
-                let fields: BTreeMap<String, &RawValue> =
-                    serde_json::from_str(body).unwrap_or_default();
-                let body_type: String = fields
-                    .get("type")
-                    .and_then(|t| serde_json::from_str(t.get()).ok())
-                    .unwrap_or_else(|| "?".to_string());
+                // Only the type and the first characters of the payload are
+                // kept, so the body is scanned, never parsed into values.
+                let (body_type, text) = describe(body).unwrap_or_else(|| ("?".into(), "?".into()));
                 if body_type == "init" || body_type == "init_ok" {
                     continue;
                 }
@@ -166,7 +160,7 @@ where
                     dest: intern(&mut d.participants, &mut pidx, &dest),
                     kind: intern(&mut d.types, &mut tidx, &body_type),
                     dropped: None,
-                    text: text(&body_type, &fields),
+                    text,
                 };
                 by_id.insert(id, d.arrows.len());
                 d.arrows.push(arrow);
@@ -296,64 +290,147 @@ fn fate(d: &mut Diagram, by_id: &HashMap<u64, usize>, id: u64, us: u64, dropped:
     }
 }
 
-/// The keys every message has, left out of labels.
-const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
-
-/// `type` and what the message carries: an error's code and text, otherwise
-/// the body without the keys every message has (they would crowd out the
-/// payload), cut to [`MAX_TEXT`] characters. Works on the fields' raw JSON
-/// and copies no more of it than the cut keeps.
-fn text(body_type: &str, fields: &BTreeMap<String, &RawValue>) -> String {
-    let mut out = String::from(body_type);
-    if body_type == "error" {
-        if let Some(code) = fields.get("code") {
-            out.push(' ');
-            out.push_str(code.get());
+/// A body's `type`, and its text: the type and what the message carries, an
+/// error's code and text, otherwise the fields but the keys every message has
+/// (they would crowd out the payload), in the body's order, cut to
+/// [`MAX_TEXT`] characters. The body is scanned as bytes: a payload can hold
+/// thousands of values and only its first characters are kept. `None` if the
+/// body is not a JSON object.
+fn describe(body: &str) -> Option<(String, String)> {
+    let b = body.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let budget = 4 * (MAX_TEXT + 1);
+    let (mut kind, mut code, mut error_text) = (None, None, None);
+    let mut payload = String::new();
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b'}' => break,
+            b'"' => {}
+            _ => return None,
         }
-        if let Some(t) = fields.get("text") {
-            match serde_json::from_str::<String>(t.get()) {
-                Ok(t) => {
-                    out.push(' ');
-                    out.push_str(&t);
+        let key_end = string_end(b, i)?;
+        let key = &body[i..key_end];
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let v0 = skip_ws(b, i + 1);
+        let v1 = value_end(b, v0)?;
+        let value = &body[v0..v1];
+        match key {
+            r#""type""# => kind = Some(serde_json::from_str::<String>(value).ok()?),
+            r#""msg_id""# | r#""in_reply_to""# => {}
+            _ => {
+                if key == r#""code""# {
+                    code = Some(value);
+                } else if key == r#""text""# {
+                    error_text = Some(value);
                 }
-                Err(_) if t.get() == "null" => {}
-                Err(_) => {
-                    out.push(' ');
-                    out.push_str(t.get());
+                if payload.len() < budget {
+                    payload.push(if payload.is_empty() { '{' } else { ',' });
+                    payload.push_str(key);
+                    payload.push(':');
+                    let mut take = value.len().min(budget.saturating_sub(payload.len()));
+                    while !value.is_char_boundary(take) {
+                        take -= 1;
+                    }
+                    payload.push_str(&value[..take]);
                 }
             }
         }
-        return cut_chars(&out, MAX_TEXT);
-    }
-    let mut payload = fields
-        .iter()
-        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
-        .peekable();
-    if payload.peek().is_none() {
-        return out;
-    }
-    // Enough bytes for MAX_TEXT characters and one more, so the cut below
-    // sees whether anything was left out.
-    let budget = 4 * (MAX_TEXT + 1);
-    out.push_str(" {");
-    for (i, (k, v)) in payload.enumerate() {
-        if out.len() >= budget {
-            break;
+        i = skip_ws(b, v1);
+        match b.get(i)? {
+            b',' => i += 1,
+            b'}' => break,
+            _ => return None,
         }
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&serde_json::Value::from(k.as_str()).to_string());
-        out.push(':');
-        let raw = v.get();
-        let mut take = raw.len().min(budget.saturating_sub(out.len()));
-        while !raw.is_char_boundary(take) {
-            take -= 1;
-        }
-        out.push_str(&raw[..take]);
     }
-    out.push('}');
-    cut_chars(&out, MAX_TEXT)
+    let kind = kind.unwrap_or_else(|| "?".to_string());
+    let mut out = kind.clone();
+    if kind == "error" {
+        if let Some(c) = code {
+            out.push(' ');
+            out.push_str(c);
+        }
+        match error_text.map(|t| (t, serde_json::from_str::<String>(t))) {
+            Some((_, Ok(t))) => {
+                out.push(' ');
+                out.push_str(&t);
+            }
+            Some(("null", _)) | None => {}
+            Some((raw, Err(_))) => {
+                out.push(' ');
+                out.push_str(raw);
+            }
+        }
+    } else if !payload.is_empty() {
+        payload.push('}');
+        out.push(' ');
+        out.push_str(&payload);
+    }
+    Some((kind, cut_chars(&out, MAX_TEXT)))
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the JSON string starting at `b[i]` (a `"`).
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The index just past the JSON value starting at `b[i]`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
 }
 
 /// Participant order: by letter prefix, then by number (so n2 comes before
@@ -846,5 +923,34 @@ mod fast_tests {
             fast_event(recv),
             Some(Event::Recv { time: 9000, id: 3 })
         ));
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn lamport_describe_scans_bodies() {
+        let d = |s: &str| describe(s).map(|(k, t)| format!("{k}|{t}"));
+        assert_eq!(
+            d(r#"{"type":"g","msg_id":1,"s":"a\"}]{","n":[1,{"x":"]"}],"z":null}"#).as_deref(),
+            Some(r#"g|g {"s":"a\"}]{","n":[1,{"x":"]"}],"z":null}"#)
+        );
+        // The body's order, and the type found after the payload.
+        assert_eq!(
+            d(r#"{ "b" : 2 , "a" : true, "type" : "t" }"#).as_deref(),
+            Some(r#"t|t {"b":2,"a":true}"#)
+        );
+        assert_eq!(
+            d(r#"{"type":"error","in_reply_to":4,"code":22,"text":"not \"1\""}"#).as_deref(),
+            Some(r#"error|error 22 not "1""#)
+        );
+        assert_eq!(
+            d(r#"{"type":"read_ok"}"#).as_deref(),
+            Some("read_ok|read_ok")
+        );
+        assert_eq!(d("[1]"), None);
+        assert_eq!(d(r#"{"type":"x","a":"#), None);
     }
 }
