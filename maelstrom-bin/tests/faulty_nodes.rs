@@ -416,5 +416,5 @@ for line in sys.stdin:
         logs.contains(r#"got {"msg_id": "abc", "weird": [1, {"x": null}]}"#),
         "{logs}"
     );
-    assert!(dir.path().join("store/latest/messages.svg").exists());
+    assert!(dir.path().join("store/latest/messages.html").exists());
 }

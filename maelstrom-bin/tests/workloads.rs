@@ -32,6 +32,10 @@ fn echo_passes_and_writes_the_store() {
         "history.jsonl",
         "messages.jsonl",
         "node-logs",
+        "summary.json",
+        "index.html",
+        "timeline.html",
+        "messages.html",
     ] {
         assert!(latest.join(f).exists(), "missing {f}");
     }

@@ -1,337 +1,441 @@
-//! `messages.svg`: a Lamport diagram of the message journal.
+//! `messages.html`: the Lamport diagram of a test, drawn in the browser one
+//! time window at a time.
 //!
-//! One vertical line per participant, time flowing down one step (20 px) per
-//! journal event, and an arrow for every delivered message from its send to its
-//! receipt. `init`/`init_ok` are left out (every test has them; they say
-//! nothing about the system under test), dropped messages are not drawn, and only
-//! the first [`MAX_EVENTS`] events are: beyond that an SVG becomes too big to
-//! open, so the diagram says so instead.
+//! One column per participant (clients share one column unless the reader
+//! asks for a column each), time flowing down, an arrow for every delivered
+//! message from its send to its delivery, and a dashed line ending in a cross
+//! for every dropped one, at the time and place it was dropped, with the
+//! reason. Partitions are shaded bands, crashed and paused nodes' lines are
+//! drawn red and dashed grey while they are down. Labels are placed where
+//! they do not overlap; every arrow shows its whole label on hover.
 //!
-//! [`render`] is a pure function of the journal's lines; [`write_svg`] streams
-//! `messages.jsonl` into it and stops reading at the limit, so memory stays
-//! bounded however long the test ran.
+//! The page carries its data as compact JSON (one array per message) and draws
+//! only the messages crossing the window on a canvas, so a run of any length
+//! opens at once; beyond [`MAX_MESSAGES`] messages the rest is left out and
+//! the page says so. `init`/`init_ok` are left out (every test has them).
+//!
+//! [`read`] is a pure function of the journal's lines (see [`crate::net::Journal`]
+//! for their format); [`write_html`] streams `messages.jsonl` into it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::BufRead;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use maelstrom_check::Op;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::net::is_client;
+use crate::report::data::{cut_chars, push_json_str};
+use crate::report::html::esc;
 
-/// How many journal events (after removing init traffic) are drawn.
-pub const MAX_EVENTS: usize = 10_000;
+/// How many messages (after removing init traffic) the page carries.
+pub const MAX_MESSAGES: usize = 250_000;
+/// Characters of each message's text (type and payload) kept for its label
+/// and tooltip.
+const MAX_TEXT: usize = 160;
 
-const WIDTH: f64 = 1200.0;
-/// Vertical distance between consecutive events.
-const STEP: f64 = 20.0;
-/// Space above the first event, for the first row of node labels.
-const TOP: f64 = 30.0;
-/// Space left and right of the outermost participant lines.
-const SIDE: f64 = 30.0;
-/// Node labels are repeated every this many steps, so a long diagram stays legible
-/// after scrolling.
-const LABEL_EVERY: usize = 50;
-/// Arrow labels longer than this (in characters) are cut, ending with "…".
-const MAX_LABEL: usize = 48;
-
-const ERROR_COLOUR: &str = "#FF1E90";
-const CLIENT_COLOUR: &str = "#81BFFC";
-const NODE_COLOUR: &str = "black";
-
-/// One delivered message, as it will be drawn.
-struct Arrow {
-    src: String,
-    dest: String,
-    send_step: usize,
-    recv_step: usize,
-    colour: &'static str,
-    label: String,
-    /// `src → dest body`, already escaped for XML.
-    title: String,
+/// One message as drawn: times in microseconds since the test started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrow {
+    /// When it was sent.
+    pub send: u64,
+    /// When it was delivered or dropped; `None` if the journal says neither.
+    pub end: Option<u64>,
+    /// Index into [`Diagram::participants`].
+    pub src: usize,
+    /// Index into [`Diagram::participants`].
+    pub dest: usize,
+    /// Index into [`Diagram::types`].
+    pub kind: usize,
+    /// `None` when delivered, else the index of the drop's reason in
+    /// [`Diagram::reasons`].
+    pub dropped: Option<usize>,
+    /// The body's type and payload, cut to [`MAX_TEXT`] characters.
+    pub text: String,
 }
 
-/// What was read from the journal: the arrows, every participant seen, the
-/// number of events kept and whether more were left out.
-#[derive(Default)]
-struct Diagram {
-    arrows: Vec<Arrow>,
-    participants: BTreeSet<String>,
-    steps: usize,
-    truncated: bool,
+/// What the page draws from the journal.
+#[derive(Debug, Default)]
+pub struct Diagram {
+    /// Participant ids in first-seen order (the page sorts them).
+    pub participants: Vec<String>,
+    /// Body types in first-seen order.
+    pub types: Vec<String>,
+    /// Drop reasons in first-seen order.
+    pub reasons: Vec<String>,
+    /// Every message, in send order (a duplicated message's copies follow).
+    pub arrows: Vec<Arrow>,
+    /// Messages left out past [`MAX_MESSAGES`].
+    pub left_out: u64,
 }
 
-/// Reads `dir/messages.jsonl` and writes `dir/messages.svg` beside it.
-pub fn write_svg(dir: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::open(dir.join("messages.jsonl"))?;
-    let mut read_error = None;
-    // `render` stops pulling lines at the limit, so the rest of the file is never read.
-    let lines = std::io::BufReader::new(file)
-        .lines()
-        .map_while(|l| l.map_err(|e| read_error = Some(e)).ok());
-    let svg = render(lines);
-    if let Some(e) = read_error {
-        return Err(e);
+/// A table of names, each given the next index when first seen.
+fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+    if let Some(&i) = index.get(name) {
+        return i;
     }
-    std::fs::write(dir.join("messages.svg"), svg)
+    names.push(name.to_string());
+    index.insert(name.to_string(), names.len() - 1);
+    names.len() - 1
 }
 
-/// Renders journal lines (`{"type":"send"|"recv","time":…,"message":{…}}`, as
-/// written by [`crate::net::Journal`]) as an SVG Lamport diagram.
-///
-/// Lines that are not journal events are skipped: a diagram is a convenience
-/// and must not fail because one line is odd.
-pub fn render<I>(lines: I) -> String
-where
-    I: IntoIterator,
-    I::Item: AsRef<str>,
-{
-    draw(&read(lines))
-}
-
-/// The parts of a journal line that decide whether and where it is drawn.
-/// Deserialising into this skips the rest of the line (a body may hold
-/// thousands of values) without building it; only the lines that become
-/// arrows are parsed whole.
+/// The fields of a journal line the diagram needs; the body is parsed only
+/// for sends (a delivery repeats it).
 #[derive(Deserialize)]
-struct Head<'a> {
+struct Line<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
-    #[serde(borrow)]
-    message: MessageHead<'a>,
+    time: u64,
+    #[serde(default)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default, borrow)]
+    message: Option<MessageHead<'a>>,
 }
 
 #[derive(Deserialize)]
 struct MessageHead<'a> {
-    #[serde(default)]
-    id: Value,
+    id: u64,
     #[serde(borrow)]
     src: Cow<'a, str>,
     #[serde(borrow)]
     dest: Cow<'a, str>,
     #[serde(default, borrow)]
-    body: BodyHead<'a>,
+    body: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-struct BodyHead<'a> {
-    #[serde(rename = "type", default, borrow)]
-    kind: Option<Cow<'a, str>>,
-}
-
-/// Keeps the first [`MAX_EVENTS`] events, pairing each receipt with its send by
-/// the envelope's id (duplicated messages share an id: each copy is an arrow).
-fn read<I>(lines: I) -> Diagram
+/// Reads journal lines into a [`Diagram`]. Lines that are not journal events
+/// are skipped: a diagram is a convenience and must not fail on an odd line.
+pub fn read<I>(lines: I) -> Diagram
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
     let mut d = Diagram::default();
-    // Message id -> step of its send. Bounded by MAX_EVENTS.
-    let mut sent: HashMap<u64, usize> = HashMap::new();
+    let (mut pidx, mut tidx, mut ridx) = (HashMap::new(), HashMap::new(), HashMap::new());
+    // Message id -> its first arrow. Init traffic never enters, so its
+    // deliveries and drops find nothing and are skipped.
+    let mut by_id: HashMap<u64, usize> = HashMap::new();
+    // Past the limit, only the fates of messages already kept are read, for
+    // as long as one could still be in flight.
+    let mut stop_after: Option<u64> = None;
     for line in lines {
-        let line = line.as_ref();
-        let Ok(event) = serde_json::from_str::<Head>(line) else {
+        let Some(ev) = event(line.as_ref()) else {
             continue;
         };
-        let msg = &event.message;
-        let body_type = msg.body.kind.as_deref().unwrap_or("");
-        if body_type == "init" || body_type == "init_ok" {
-            continue;
-        }
-        if d.steps == MAX_EVENTS {
-            // Seeing one event past the limit is all the notice needs.
-            d.truncated = true;
+        let us = ev.time() / 1000;
+        if stop_after.is_some_and(|t| us > t) {
             break;
         }
-        let step = d.steps;
-        d.steps += 1;
-        for id in [&msg.src, &msg.dest] {
-            if !d.participants.contains(id.as_ref()) {
-                d.participants.insert(id.to_string());
-            }
-        }
-        match (event.kind.as_ref(), msg.id.as_u64()) {
-            ("send", Some(id)) => {
-                sent.insert(id, step);
-            }
-            ("recv", Some(id)) => {
-                let Some(&send_step) = sent.get(&id) else {
+        match ev {
+            Event::Send {
+                id,
+                src,
+                dest,
+                body,
+                ..
+            } => {
+                // Only the type and the first characters of the payload are
+                // kept, so the body is scanned, never parsed into values.
+                let (body_type, text) = describe(body).unwrap_or_else(|| ("?".into(), "?".into()));
+                if body_type == "init" || body_type == "init_ok" {
                     continue;
-                };
-                // The head parsed, so the line's body can be borrowed as its
-                // text: the title shows it as written, and only the label
-                // looks inside it.
-                let Ok(full) = serde_json::from_str::<Full>(line) else {
+                }
+                if d.arrows.len() >= MAX_MESSAGES {
+                    d.left_out += 1;
+                    // A minute is longer than any RPC timeout: messages
+                    // still unresolved by then are drawn as never delivered.
+                    stop_after.get_or_insert(us + 60_000_000);
                     continue;
+                }
+                let arrow = Arrow {
+                    send: us,
+                    end: None,
+                    src: intern(&mut d.participants, &mut pidx, &src),
+                    dest: intern(&mut d.participants, &mut pidx, &dest),
+                    kind: intern(&mut d.types, &mut tidx, &body_type),
+                    dropped: None,
+                    text,
                 };
-                d.arrows.push(arrow(
-                    &msg.src,
-                    &msg.dest,
-                    full.message.body,
-                    send_step,
-                    step,
-                ));
+                by_id.insert(id, d.arrows.len());
+                d.arrows.push(arrow);
             }
-            _ => {}
+            Event::Recv { id, .. } => fate(&mut d, &by_id, id, us, None),
+            Event::Drop { id, reason, .. } => {
+                let r = intern(&mut d.reasons, &mut ridx, &reason);
+                fate(&mut d, &by_id, id, us, Some(r));
+            }
         }
     }
     d
 }
 
-fn arrow(src: &str, dest: &str, body: &RawValue, send_step: usize, recv_step: usize) -> Arrow {
-    let fields = Fields::of(body);
-    let body_type = fields
-        .as_ref()
-        .and_then(|f| f.get("type"))
-        .and_then(|t| serde_json::from_str::<Cow<str>>(t.get()).ok())
-        .unwrap_or(Cow::Borrowed("?"));
-    let is_error = body_type == "error";
-    let colour = if is_error {
-        ERROR_COLOUR
-    } else if is_client(src) || is_client(dest) {
-        CLIENT_COLOUR
+/// One journal event, as the diagram needs it.
+enum Event<'a> {
+    Send {
+        time: u64,
+        id: u64,
+        src: Cow<'a, str>,
+        dest: Cow<'a, str>,
+        /// The body's JSON text.
+        body: &'a str,
+    },
+    Recv {
+        time: u64,
+        id: u64,
+    },
+    Drop {
+        time: u64,
+        id: u64,
+        reason: Cow<'a, str>,
+    },
+}
+
+impl Event<'_> {
+    fn time(&self) -> u64 {
+        match self {
+            Event::Send { time, .. } | Event::Recv { time, .. } | Event::Drop { time, .. } => *time,
+        }
+    }
+}
+
+/// Reads one journal line: sends and deliveries as [`crate::net::Journal`]
+/// writes them through [`fast_event`] (a delivery's body, half the journal,
+/// is never parsed), anything else through serde.
+fn event(line: &str) -> Option<Event<'_>> {
+    if let Some(ev) = fast_event(line) {
+        return Some(ev);
+    }
+    let ev: Line = serde_json::from_str(line).ok()?;
+    match (ev.kind.as_ref(), ev.message) {
+        ("send", Some(m)) => Some(Event::Send {
+            time: ev.time,
+            id: m.id,
+            src: m.src,
+            dest: m.dest,
+            body: m.body.map_or("null", RawValue::get),
+        }),
+        ("recv", Some(m)) => Some(Event::Recv {
+            time: ev.time,
+            id: m.id,
+        }),
+        ("drop", None) => Some(Event::Drop {
+            time: ev.time,
+            id: ev.id?,
+            reason: ev.reason.unwrap_or(Cow::Borrowed("dropped")),
+        }),
+        _ => None,
+    }
+}
+
+/// The fixed prefix the journal writes before a send's or a delivery's
+/// fields: `{"type":"send","time":N,"message":{"id":M,"src":"S","dest":"D","body":B}}`.
+/// `None` for any other shape (escaped ids included), left to serde.
+fn fast_event(line: &str) -> Option<Event<'_>> {
+    let (is_send, rest) = if let Some(r) = line.strip_prefix(r#"{"type":"send","time":"#) {
+        (true, r)
     } else {
-        NODE_COLOUR
+        (false, line.strip_prefix(r#"{"type":"recv","time":"#)?)
     };
-    // `src → dest body`, escaped as it goes, the body as the journal wrote it.
-    let body_text = body.get();
-    let mut title = String::with_capacity(src.len() + dest.len() + body_text.len() + 8);
-    escape_into(&mut title, src);
-    title.push_str(" → ");
-    escape_into(&mut title, dest);
-    title.push(' ');
-    escape_into(&mut title, body_text);
-    Arrow {
-        src: src.to_string(),
-        dest: dest.to_string(),
-        send_step,
-        recv_step,
-        colour,
-        label: truncate(&label(&body_type, is_error, fields.as_ref()), MAX_LABEL),
-        title,
+    let (time, rest) = number(rest)?;
+    let (id, rest) = number(rest.strip_prefix(r#","message":{"id":"#)?)?;
+    if !is_send {
+        return Some(Event::Recv { time, id });
+    }
+    let (src, rest) = plain_string(rest.strip_prefix(r#","src":"#)?)?;
+    let (dest, rest) = plain_string(rest.strip_prefix(r#","dest":"#)?)?;
+    let body = rest.strip_prefix(r#","body":"#)?.strip_suffix("}}")?;
+    Some(Event::Send {
+        time,
+        id,
+        src: Cow::Borrowed(src),
+        dest: Cow::Borrowed(dest),
+        body,
+    })
+}
+
+/// A leading decimal number and the rest.
+fn number(s: &str) -> Option<(u64, &str)> {
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    Some((s[..end].parse().ok()?, &s[end..]))
+}
+
+/// A leading JSON string without escapes, its content and the rest.
+fn plain_string(s: &str) -> Option<(&str, &str)> {
+    let s = s.strip_prefix('"')?;
+    let end = s.bytes().position(|b| b == b'"' || b == b'\\')?;
+    (s.as_bytes()[end] == b'"').then(|| (&s[..end], &s[end + 1..]))
+}
+
+/// Records a delivery or drop of message `id`: the first fate goes to its
+/// arrow; a later one (a duplicate's copy) gets an arrow of its own.
+fn fate(d: &mut Diagram, by_id: &HashMap<u64, usize>, id: u64, us: u64, dropped: Option<usize>) {
+    let Some(&i) = by_id.get(&id) else { return };
+    if d.arrows[i].end.is_none() {
+        d.arrows[i].end = Some(us);
+        d.arrows[i].dropped = dropped;
+    } else if d.arrows.len() < MAX_MESSAGES {
+        let mut copy = d.arrows[i].clone();
+        copy.end = Some(us);
+        copy.dropped = dropped;
+        d.arrows.push(copy);
     }
 }
 
-/// The part of a `recv` line an arrow needs beyond [`Head`]: the body, as text.
-#[derive(Deserialize)]
-struct Full<'a> {
-    #[serde(borrow)]
-    message: FullMessage<'a>,
-}
-
-#[derive(Deserialize)]
-struct FullMessage<'a> {
-    #[serde(borrow)]
-    body: &'a RawValue,
-}
-
-/// A body's fields, each still JSON text, in key order (as a `Value` object
-/// orders them). Reading a body this way only scans its values: a `read_ok`
-/// carrying thousands of numbers builds nothing for them.
-struct Fields<'a>(BTreeMap<Cow<'a, str>, &'a RawValue>);
-
-impl<'a> Fields<'a> {
-    /// The fields of `body`, or `None` when it is not an object.
-    fn of(body: &'a RawValue) -> Option<Self> {
-        serde_json::from_str(body.get()).ok().map(Fields)
+/// A body's `type`, and its text: the type and what the message carries, an
+/// error's code and text, otherwise the fields but the keys every message has
+/// (they would crowd out the payload), in the body's order, cut to
+/// [`MAX_TEXT`] characters. The body is scanned as bytes: a payload can hold
+/// thousands of values and only its first characters are kept. `None` if the
+/// body is not a JSON object.
+fn describe(body: &str) -> Option<(String, String)> {
+    let b = body.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
     }
-
-    fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.get(key).copied()
-    }
-}
-
-/// The keys every message has, left out of labels.
-const RESERVED: [&str; 3] = ["type", "msg_id", "in_reply_to"];
-
-/// A body without its [`RESERVED`] keys, serialised as an object.
-struct Payload<'a, 'b>(&'b Fields<'a>);
-
-impl Serialize for Payload<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(
-            self.0
-                 .0
-                .iter()
-                .filter(|(k, _)| !RESERVED.contains(&k.as_ref())),
-        )
-    }
-}
-
-/// A writer that takes `left` more bytes, then fails: a label shows only its
-/// first characters, so serialising a long body further would be wasted.
-struct Limited<'a> {
-    buf: &'a mut Vec<u8>,
-    left: usize,
-}
-
-impl std::io::Write for Limited<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
+    i += 1;
+    let budget = 4 * (MAX_TEXT + 1);
+    let (mut kind, mut code, mut error_text) = (None, None, None);
+    let mut payload = String::new();
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b'}' => break,
+            b'"' => {}
+            _ => return None,
         }
-        let n = bytes.len().min(self.left);
-        self.buf.extend_from_slice(&bytes[..n]);
-        self.left -= n;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// `type` and what the message carries: an error's text, otherwise the body
-/// without the keys every message has (they would crowd out the payload).
-/// Long enough to be cut to [`MAX_LABEL`] characters, not necessarily whole.
-fn label(body_type: &str, is_error: bool, fields: Option<&Fields>) -> String {
-    let Some(fields) = fields else {
-        return body_type.to_string();
-    };
-    if is_error {
-        match fields.get("text") {
-            Some(text) if text.get() != "null" => {
-                return match serde_json::from_str::<Cow<str>>(text.get()) {
-                    Ok(text) => format!("{body_type} {text}"),
-                    Err(_) => format!("{body_type} {}", text.get()),
-                };
+        let key_end = string_end(b, i)?;
+        let key = &body[i..key_end];
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let v0 = skip_ws(b, i + 1);
+        let v1 = value_end(b, v0)?;
+        let value = &body[v0..v1];
+        match key {
+            r#""type""# => kind = Some(serde_json::from_str::<String>(value).ok()?),
+            r#""msg_id""# | r#""in_reply_to""# => {}
+            _ => {
+                if key == r#""code""# {
+                    code = Some(value);
+                } else if key == r#""text""# {
+                    error_text = Some(value);
+                }
+                if payload.len() < budget {
+                    payload.push(if payload.is_empty() { '{' } else { ',' });
+                    payload.push_str(key);
+                    payload.push(':');
+                    let mut take = value.len().min(budget.saturating_sub(payload.len()));
+                    while !value.is_char_boundary(take) {
+                        take -= 1;
+                    }
+                    payload.push_str(&value[..take]);
+                }
             }
-            _ => {}
+        }
+        i = skip_ws(b, v1);
+        match b.get(i)? {
+            b',' => i += 1,
+            b'}' => break,
+            _ => return None,
         }
     }
-    if fields.0.keys().all(|k| RESERVED.contains(&k.as_ref())) {
-        return body_type.to_string();
+    let kind = kind.unwrap_or_else(|| "?".to_string());
+    let mut out = kind.clone();
+    if kind == "error" {
+        if let Some(c) = code {
+            out.push(' ');
+            out.push_str(c);
+        }
+        match error_text.map(|t| (t, serde_json::from_str::<String>(t))) {
+            Some((_, Ok(t))) => {
+                out.push(' ');
+                out.push_str(&t);
+            }
+            Some(("null", _)) | None => {}
+            Some((raw, Err(_))) => {
+                out.push(' ');
+                out.push_str(raw);
+            }
+        }
+    } else if !payload.is_empty() {
+        payload.push('}');
+        out.push(' ');
+        out.push_str(&payload);
     }
-    let mut out = format!("{body_type} ").into_bytes();
-    // MAX_LABEL + 1 characters of at most 4 bytes each are enough for
-    // `truncate` to cut exactly where it would cut the whole text; a character
-    // split at the limit becomes U+FFFD past that point and is cut off.
-    let limited = Limited {
-        buf: &mut out,
-        left: 4 * (MAX_LABEL + 1),
-    };
-    let _ = serde_json::to_writer(limited, &Payload(fields));
-    String::from_utf8_lossy(&out).into_owned()
+    Some((kind, cut_chars(&out, MAX_TEXT)))
 }
 
-/// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
     }
-    let mut out: String = s.chars().take(max - 1).collect();
-    out.push('…');
-    out
+    i
 }
 
-/// Participant order: by letter prefix, then by number (so n2 comes before n10);
-/// ids without digits (the services) come last, by name.
-fn participant_key(id: &str) -> (bool, &str, u64, &str) {
+/// The index just past the JSON string starting at `b[i]` (a `"`).
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
+/// The index just past the JSON value starting at `b[i]`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match b.get(j)? {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while b
+                .get(j)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+/// Participant order: by letter prefix, then by number (so n2 comes before
+/// n10); ids without digits (the services) come last, by name.
+pub fn participant_key(id: &str) -> (bool, &str, u64, &str) {
     match id.find(|c: char| c.is_ascii_digit()) {
         None => (true, id, 0, id),
         Some(i) => {
@@ -347,328 +451,506 @@ fn participant_key(id: &str) -> (bool, &str, u64, &str) {
     }
 }
 
-/// Escapes text for XML content and attribute values. Characters XML 1.0 does
-/// not allow at all (most control characters, which a node may put in an error
-/// text) become U+FFFD, or the file would not open.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_into(&mut out, s);
+/// A fault the page marks: a partition (a band over every line), or one
+/// node crashed or paused (its line drawn differently). Times in µs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// `partition`, `crashed` or `paused`.
+    pub kind: &'static str,
+    /// The node, for `crashed` and `paused`.
+    pub node: Option<String>,
+    /// Start, µs.
+    pub start: u64,
+    /// End, µs (the end of the history if never undone).
+    pub end: u64,
+    /// What a reader sees on hover: the partition's shape and sides.
+    pub detail: String,
+}
+
+/// The faults of a history, from the nemesis's operations: a partition from
+/// `start-partition` to `stop-partition`, each killed node from `kill` to the
+/// `start` that lists it, each paused node from `pause` to `resume`.
+pub fn faults(ops: &[Op]) -> Vec<Fault> {
+    let end = ops.iter().map(|o| o.time).max().unwrap_or(0) / 1000;
+    let mut out = Vec::new();
+    let mut partition: Option<(u64, String)> = None;
+    // (kind, node) -> start.
+    let mut down: BTreeMap<(&'static str, String), u64> = BTreeMap::new();
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for op in ops.iter().filter(|o| !o.is_client()) {
+        let t = op.time / 1000;
+        match op.f.as_str() {
+            "start-partition" => {
+                if let Some((s, detail)) = partition.take() {
+                    out.push(partition_fault(s, t, detail));
+                }
+                partition = Some((t, partition_detail(&op.value)));
+            }
+            "stop-partition" => {
+                if let Some((s, detail)) = partition.take() {
+                    out.push(partition_fault(s, t, detail));
+                }
+            }
+            f @ ("kill" | "pause") => {
+                let kind = if f == "kill" { "crashed" } else { "paused" };
+                for n in names(&op.value) {
+                    down.entry((kind, n)).or_insert(t);
+                }
+            }
+            f @ ("start" | "resume") => {
+                let kind = if f == "start" { "crashed" } else { "paused" };
+                for n in names(&op.value) {
+                    if let Some(s) = down.remove(&(kind, n.clone())) {
+                        out.push(node_fault(kind, n, s, t));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((s, detail)) = partition {
+        out.push(partition_fault(s, end, detail));
+    }
+    for ((kind, n), s) in down {
+        out.push(node_fault(kind, n, s, end));
+    }
+    out.sort_by_key(|f| (f.start, f.end));
     out
 }
 
-/// [`escape`], appending to `out`. Works on bytes: everything it replaces is
-/// ASCII or U+FFFE/U+FFFF (EF BF BE/BF in UTF-8), and copies the runs between
-/// whole.
-fn escape_into(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let (mut start, mut i) = (0, 0);
-    while i < bytes.len() {
-        let (replacement, len) = match bytes[i] {
-            b'&' => ("&amp;", 1),
-            b'<' => ("&lt;", 1),
-            b'>' => ("&gt;", 1),
-            b'"' => ("&quot;", 1),
-            b'\'' => ("&apos;", 1),
-            b'\t' | b'\n' | b'\r' => ("", 0),
-            c if c < 0x20 => ("\u{FFFD}", 1),
-            0xEF if bytes.get(i + 1) == Some(&0xBF)
-                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
-            {
-                ("\u{FFFD}", 3)
-            }
-            _ => ("", 0),
-        };
-        if len == 0 {
-            i += 1;
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        out.push_str(replacement);
-        i += len;
-        start = i;
+fn partition_fault(start: u64, end: u64, detail: String) -> Fault {
+    Fault {
+        kind: "partition",
+        node: None,
+        start,
+        end,
+        detail,
     }
-    out.push_str(&s[start..]);
 }
 
-fn draw(d: &Diagram) -> String {
-    let mut order: Vec<&str> = d.participants.iter().map(String::as_str).collect();
-    order.sort_by_key(|id| participant_key(id));
-    let column: HashMap<&str, usize> = order.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    let col_width = (WIDTH - 2.0 * SIDE) / order.len().max(1) as f64;
-    let x_of_col = |col: usize| SIDE + (col as f64 + 0.5) * col_width;
-    let x = |id: &str| x_of_col(column[id]);
-    // Step 0 sits one step below TOP, leaving room for the first labels.
-    let y = |step: usize| TOP + (step as f64 + 1.0) * STEP;
-    // Formatting a float to a precision is most of drawing an arrow, and the
-    // x coordinates take few values: each column's, and each pair's midpoint.
-    let n = order.len();
-    let x_text: Vec<String> = (0..n).map(|c| format!("{:.1}", x_of_col(c))).collect();
-    let mid_text: Vec<String> = (0..n * n)
-        .map(|i| format!("{:.1}", (x_of_col(i / n) + x_of_col(i % n)) / 2.0))
-        .collect();
-    let bottom = y(d.steps);
-    let height = bottom + if d.truncated { 50.0 } else { 20.0 };
-
-    let mut s = String::with_capacity(4096 + d.arrows.len() * 400);
-    // Writing to a String cannot fail; the results are ignored throughout.
-    let _ = writeln!(
-        s,
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif">
-<defs>"#
-    );
-    // One arrowhead per colour: a marker does not inherit its line's stroke in SVG 1.1.
-    for (name, colour) in [
-        ("error", ERROR_COLOUR),
-        ("client", CLIENT_COLOUR),
-        ("node", NODE_COLOUR),
-    ] {
-        let _ = writeln!(
-            s,
-            r#"<marker id="head-{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>"#
-        );
+fn node_fault(kind: &'static str, node: String, start: u64, end: u64) -> Fault {
+    let detail = format!("{node} {kind}");
+    Fault {
+        kind,
+        node: Some(node),
+        start,
+        end,
+        detail,
     }
-    let _ = writeln!(
-        s,
-        r#"</defs>
-<rect width="100%" height="100%" fill="white"/>"#
-    );
+}
 
-    for id in &order {
-        let xi = x(id);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{xi:.1}" y1="{TOP}" x2="{xi:.1}" y2="{bottom}" stroke="#BBBBBB"/>"##
-        );
+/// A partition in words: its shape and its sides, the nodes that drop the
+/// same peers grouped together (`majority: n0 n2 | n1 n3 n4`).
+fn partition_detail(v: &Value) -> String {
+    let spec = v["spec"].as_str().unwrap_or("partition").to_string();
+    let Some(grudge) = v["grudge"].as_object() else {
+        return spec;
+    };
+    let mut sides: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (node, dropped) in grudge {
+        sides.entry(dropped.to_string()).or_default().push(node);
     }
-    // Labels sit half a step above their row's first event, with a white halo so
-    // arrows crossing them do not make them unreadable.
-    for step in (0..d.steps.max(1)).step_by(LABEL_EVERY) {
-        let ly = y(step) - STEP / 2.0 + 4.0;
-        for id in &order {
-            let _ = writeln!(
-                s,
-                r#"<text x="{:.1}" y="{ly}" text-anchor="middle" font-size="12" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">{}</text>"#,
-                x(id),
-                escape(id)
-            );
+    let mut groups: Vec<Vec<&str>> = sides.into_values().collect();
+    for g in &mut groups {
+        g.sort_by_key(|id| participant_key(id));
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let words: Vec<String> = groups.iter().map(|g| g.join(" ")).collect();
+    cut_chars(&format!("{spec}: {}", words.join(" | ")), 600)
+}
+
+/// Reads `dir/messages.jsonl` and writes `dir/messages.html` beside it,
+/// marking the faults found in `ops`.
+pub fn write_html(dir: &Path, workload: &str, ops: &[Op]) -> std::io::Result<()> {
+    let file = std::fs::File::open(dir.join("messages.jsonl"))?;
+    let mut read_error = None;
+    let lines = std::io::BufReader::with_capacity(1 << 16, file)
+        .lines()
+        .map_while(|l| l.map_err(|e| read_error = Some(e)).ok());
+    let d = read(lines);
+    if let Some(e) = read_error {
+        return Err(e);
+    }
+    let end = ops.iter().map(|o| o.time / 1000).max().unwrap_or(0);
+    let page = render(workload, &d, &faults(ops), end);
+    std::fs::write(dir.join("messages.html"), page)
+}
+
+/// The page's data as JSON: participants, types, reasons, messages as
+/// `[send, end|-1, src, dest, type, reason|-1, text]`, faults as
+/// `[kind, node|null, start, end, detail]`, times in µs.
+pub fn data_json(d: &Diagram, faults: &[Fault], end: u64) -> String {
+    let mut s = String::with_capacity(256 + d.arrows.len() * 96);
+    let list = |s: &mut String, names: &[String]| {
+        s.push('[');
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            push_json_str(s, n);
+        }
+        s.push(']');
+    };
+    let last = d
+        .arrows
+        .iter()
+        .map(|a| a.end.unwrap_or(a.send))
+        .max()
+        .unwrap_or(0)
+        .max(end);
+    let _ = write!(s, "{{\"end\":{last},\"leftOut\":{},\"nodes\":", d.left_out);
+    list(&mut s, &d.participants);
+    s.push_str(",\"clients\":[");
+    let mut first = true;
+    for (i, p) in d.participants.iter().enumerate() {
+        if is_client(p) {
+            if !first {
+                s.push(',');
+            }
+            first = false;
+            let _ = write!(s, "{i}");
         }
     }
-
-    for a in &d.arrows {
-        let (c1, c2) = (column[a.src.as_str()], column[a.dest.as_str()]);
-        let (x1, y1, x2, y2) = (x_of_col(c1), y(a.send_step), x_of_col(c2), y(a.recv_step));
-        let (x1_text, x2_text, mx_text) = (&x_text[c1], &x_text[c2], &mid_text[c1 * n + c2]);
-        let head = match a.colour {
-            ERROR_COLOUR => "error",
-            CLIENT_COLOUR => "client",
-            _ => "node",
-        };
-        // The label runs along the arrow, turned so it never reads upside down; a
-        // white halo keeps it legible where it crosses participant lines.
-        let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
-        if x2 < x1 {
-            angle -= 180.0;
+    s.push_str("],\"types\":");
+    list(&mut s, &d.types);
+    s.push_str(",\"reasons\":");
+    list(&mut s, &d.reasons);
+    s.push_str(",\"msgs\":[");
+    for (i, a) in d.arrows.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
         }
-        // Steps are whole, so every y is a multiple of 10 and prints as an
-        // integer, as `{}` prints such an f64.
-        let (y1, y2) = (y1 as u64, y2 as u64);
-        let my = (y1 + y2) / 2;
-        let _ = writeln!(
+        let end = a.end.map_or(-1, |e| e as i64);
+        let reason = a.dropped.map_or(-1, |r| r as i64);
+        let _ = write!(
             s,
-            r#"<g><title>{}</title><line x1="{x1_text}" y1="{y1}" x2="{x2_text}" y2="{y2}" stroke="{c}" stroke-width="1.5" marker-end="url(#head-{head})"/><text x="{mx_text}" y="{my}" dy="-3" text-anchor="middle" font-size="10" fill="{c}" stroke="white" stroke-width="2.5" paint-order="stroke" transform="rotate({angle:.2} {mx_text} {my})">{}</text></g>"#,
-            a.title,
-            escape(&a.label),
-            c = a.colour,
+            "[{},{end},{},{},{},{reason},",
+            a.send, a.src, a.dest, a.kind
         );
+        push_json_str(&mut s, &a.text);
+        s.push(']');
     }
-
-    if d.truncated {
-        let _ = writeln!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="middle" font-size="16" fill="orange">Additional network events not shown</text>"#,
-            WIDTH / 2.0,
-            bottom + 30.0
-        );
+    s.push_str("],\"faults\":[");
+    for (i, f) in faults.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('[');
+        push_json_str(&mut s, f.kind);
+        s.push(',');
+        match &f.node {
+            Some(n) => push_json_str(&mut s, n),
+            None => s.push_str("null"),
+        }
+        let _ = write!(s, ",{},{},", f.start, f.end);
+        push_json_str(&mut s, &f.detail);
+        s.push(']');
     }
-    s.push_str("</svg>\n");
+    s.push_str("]}");
     s
+}
+
+const MESSAGES_JS: &str = include_str!("report/messages.js");
+const MESSAGES_CSS: &str = include_str!("report/pages.css");
+
+/// The whole page.
+pub fn render(workload: &str, d: &Diagram, faults: &[Fault], end: u64) -> String {
+    let data = data_json(d, faults, end);
+    let mut h = String::with_capacity(data.len() + MESSAGES_JS.len() + 4096);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{w} — messages</title><style>{MESSAGES_CSS}</style></head><body>\n\
+         <header><a href=\"index.html\">{w} report</a> · <a href=\"timeline.html\">timeline</a> · \
+         <b>messages</b> <span id=\"summary\"></span><div class=\"controls\">\
+         <button id=\"prev\" title=\"earlier window (PageUp)\">◀ earlier</button>\
+         <button id=\"next\" title=\"later window (PageDown)\">later ▶</button>\
+         <button id=\"zin\" title=\"zoom in (+)\">+</button><button id=\"zout\" title=\"zoom out (-)\">−</button>\
+         <label>from <input id=\"from\" size=\"8\"> ms</label> <label>window <input id=\"span\" size=\"6\"> ms</label>\
+         <label><input type=\"checkbox\" id=\"eachClient\"> a column per client</label>\
+         <label><input type=\"checkbox\" id=\"showClients\" checked> client messages</label>\
+         <label><input type=\"checkbox\" id=\"showLabels\" checked> labels</label>\
+         </div><div id=\"legend\"></div></header>\n\
+         <div id=\"wrap\"><canvas id=\"canvas\"></canvas></div><div id=\"tip\" hidden></div>\n\
+         <noscript>This page draws with JavaScript; messages.jsonl holds the same data.</noscript>\n\
+         <script type=\"application/json\" id=\"data\">",
+        w = esc(workload)
+    );
+    h.push_str(&data);
+    h.push_str("</script>\n<script>");
+    h.push_str(MESSAGES_JS);
+    h.push_str("</script>\n</body></html>\n");
+    h
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maelstrom_check::OpType;
+    use serde_json::json;
 
-    fn event(kind: &str, id: u64, src: &str, dest: &str, body: &str) -> String {
+    fn event(kind: &str, ms: u64, id: u64, src: &str, dest: &str, body: &str) -> String {
         format!(
-            r#"{{"type":"{kind}","time":{id},"message":{{"id":{id},"src":"{src}","dest":"{dest}","body":{body}}}}}"#
+            r#"{{"type":"{kind}","time":{},"message":{{"id":{id},"src":"{src}","dest":"{dest}","body":{body}}}}}"#,
+            ms * 1_000_000
         )
     }
 
-    /// Send and delivery of one message.
-    fn delivered(id: u64, src: &str, dest: &str, body: &str) -> [String; 2] {
-        [
-            event("send", id, src, dest, body),
-            event("recv", id, src, dest, body),
-        ]
+    fn drop(ms: u64, id: u64, reason: &str) -> String {
+        format!(
+            r#"{{"type":"drop","time":{},"reason":"{reason}","id":{id},"src":"x","dest":"y"}}"#,
+            ms * 1_000_000
+        )
     }
 
     fn journal() -> Vec<String> {
-        let mut lines = Vec::new();
-        lines.extend(delivered(
-            0,
-            "c1",
-            "n1",
-            r#"{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n1","n2"]}"#,
-        ));
-        lines.extend(delivered(
-            1,
-            "n1",
-            "c1",
-            r#"{"type":"init_ok","in_reply_to":1}"#,
-        ));
-        lines.extend(delivered(
-            2,
-            "c2",
-            "n1",
-            r#"{"type":"echo","msg_id":1,"echo":"a < b & \"c\""}"#,
-        ));
-        lines.extend(delivered(3, "n1", "n2", r#"{"type":"gossip","value":1}"#));
-        lines.extend(delivered(
-            4,
-            "n2",
-            "n1",
-            r#"{"type":"error","in_reply_to":1,"code":10,"text":"no <handler>"}"#,
-        ));
-        // Sent, never delivered (a partition): no arrow.
-        lines.push(event(
-            "send",
-            5,
-            "n1",
-            "n2",
-            r#"{"type":"gossip","value":2}"#,
-        ));
-        lines
-    }
-
-    fn count(svg: &str, needle: &str) -> usize {
-        svg.matches(needle).count()
+        vec![
+            event(
+                "send",
+                0,
+                0,
+                "c1",
+                "n1",
+                r#"{"type":"init","msg_id":1,"node_id":"n1"}"#,
+            ),
+            event(
+                "recv",
+                0,
+                0,
+                "c1",
+                "n1",
+                r#"{"type":"init","msg_id":1,"node_id":"n1"}"#,
+            ),
+            event(
+                "send",
+                1,
+                1,
+                "c2",
+                "n1",
+                r#"{"type":"echo","msg_id":1,"echo":"</script>"}"#,
+            ),
+            event(
+                "recv",
+                1,
+                1,
+                "c2",
+                "n1",
+                r#"{"type":"echo","msg_id":1,"echo":"</script>"}"#,
+            ),
+            event(
+                "send",
+                2,
+                2,
+                "n1",
+                "n10",
+                r#"{"type":"gossip","value":[1,2]}"#,
+            ),
+            event(
+                "send",
+                2,
+                3,
+                "n1",
+                "n2",
+                r#"{"type":"gossip","value":[1,2]}"#,
+            ),
+            "not a journal line".to_string(),
+            r#"{"type":"duplicate","time":2000000,"id":2,"src":"n1","dest":"n10"}"#.to_string(),
+            event(
+                "recv",
+                102,
+                2,
+                "n1",
+                "n10",
+                r#"{"type":"gossip","value":[1,2]}"#,
+            ),
+            drop(102, 3, "partitioned"),
+            drop(103, 2, "crashed"),
+            event(
+                "send",
+                104,
+                4,
+                "n2",
+                "n1",
+                r#"{"type":"error","in_reply_to":1,"code":11,"text":"no leader"}"#,
+            ),
+        ]
     }
 
     #[test]
-    fn draws_one_arrow_per_delivered_message() {
-        let svg = render(journal());
-        assert_eq!(count(&svg, "marker-end="), 3);
-        assert_eq!(count(&svg, r##"stroke="#81BFFC" stroke-width"##), 1);
-        assert_eq!(count(&svg, r#"stroke="black" stroke-width"#), 1);
-        assert_eq!(count(&svg, r##"stroke="#FF1E90" stroke-width"##), 1);
-        assert!(svg.contains(">gossip {&quot;value&quot;:1}</text>"));
-        assert!(svg.contains(">error no &lt;handler&gt;</text>"));
-        assert!(!svg.contains("Additional network events"));
-    }
-
-    #[test]
-    fn leaves_out_init() {
-        let svg = render(journal());
-        assert!(!svg.contains("init"));
-        // Seven events remain, so the diagram ends seven steps below the top.
+    fn lamport_reads_deliveries_drops_and_duplicates() {
         let d = read(journal());
-        assert_eq!(d.steps, 7);
-        assert_eq!(d.arrows[0].send_step, 0);
-        assert_eq!(d.arrows[0].recv_step, 1);
+        assert_eq!(d.participants, vec!["c2", "n1", "n10", "n2"]);
+        assert_eq!(d.types, vec!["echo", "gossip", "error"]);
+        assert_eq!(d.reasons, vec!["partitioned", "crashed"]);
+        let got: Vec<_> = d
+            .arrows
+            .iter()
+            .map(|a| (a.send, a.end, a.src, a.dest, a.dropped, a.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1000, Some(1000), 0, 1, None, r#"echo {"echo":"</script>"}"#),
+                (2000, Some(102_000), 1, 2, None, r#"gossip {"value":[1,2]}"#),
+                (
+                    2000,
+                    Some(102_000),
+                    1,
+                    3,
+                    Some(0),
+                    r#"gossip {"value":[1,2]}"#
+                ),
+                // The duplicate's copy, dropped because n10 crashed.
+                (
+                    2000,
+                    Some(103_000),
+                    1,
+                    2,
+                    Some(1),
+                    r#"gossip {"value":[1,2]}"#
+                ),
+                (104_000, None, 3, 1, None, "error 11 no leader"),
+            ]
+        );
+        assert_eq!(d.left_out, 0);
     }
 
     #[test]
-    fn escapes_text() {
-        let svg = render(journal());
-        assert!(svg.contains("<title>c2 → n1 {"));
-        assert!(svg.contains(r#"&quot;a &lt; b &amp; \&quot;c\&quot;&quot;"#));
-        assert!(!svg.contains("a < b"));
-        assert_eq!(escape("x\u{1}'y"), "x\u{FFFD}&apos;y");
+    fn lamport_labels_are_cut() {
+        let xs = serde_json::to_string(&vec![7; 500]).unwrap();
+        let long = format!(r#"{{"type":"big","msg_id":3,"xs":{xs}}}"#);
+        let d = read([event("send", 0, 9, "n1", "n2", &long)]);
+        assert_eq!(d.arrows[0].text.chars().count(), MAX_TEXT);
+        assert!(d.arrows[0].text.starts_with(r#"big {"xs":[7,7"#));
+        assert!(d.arrows[0].text.ends_with('…'));
     }
 
     #[test]
-    fn truncates_long_labels() {
-        let long = "x".repeat(100);
-        let label = truncate(&format!("echo {long}"), MAX_LABEL);
-        assert_eq!(label.chars().count(), MAX_LABEL);
-        assert!(label.ends_with('…'));
-        assert_eq!(truncate("short", MAX_LABEL), "short");
-    }
-
-    #[test]
-    fn stops_at_the_limit_with_a_notice() {
-        let mut lines = journal();
-        for i in 0..(MAX_EVENTS as u64) {
-            lines.extend(delivered(100 + i, "n1", "n2", r#"{"type":"ping"}"#));
-        }
-        let d = read(lines.iter());
-        assert_eq!(d.steps, MAX_EVENTS);
-        assert!(d.truncated);
-        let svg = draw(&d);
-        assert!(svg.contains(r#"fill="orange">Additional network events not shown"#));
-        // 3 arrows from the small journal, then (10 000 - 7) / 2 whole pairs.
-        assert_eq!(count(&svg, "marker-end="), 3 + (MAX_EVENTS - 7) / 2);
-
-        // Exactly at the limit nothing is left out, so no notice.
-        let exact: Vec<_> = lines.iter().take(MAX_EVENTS + 4).collect();
-        assert!(!render(exact).contains("Additional network events"));
-    }
-
-    #[test]
-    fn orders_participants() {
-        let mut ids = vec!["lin-kv", "n10", "c1", "n2", "seq-kv", "n1", "c10", "c2"];
+    fn lamport_orders_participants() {
+        let mut ids = vec!["lin-kv", "n10", "c3", "n2", "n1", "c10"];
         ids.sort_by_key(|id| participant_key(id));
-        assert_eq!(
-            ids,
-            ["c1", "c2", "c10", "n1", "n2", "n10", "lin-kv", "seq-kv"]
-        );
+        assert_eq!(ids, vec!["c3", "c10", "n1", "n2", "n10", "lin-kv"]);
+    }
 
-        let mut lines = Vec::new();
-        lines.extend(delivered(1, "n10", "lin-kv", r#"{"type":"read"}"#));
-        lines.extend(delivered(2, "n2", "n10", r#"{"type":"read"}"#));
-        let svg = render(lines);
-        let pos = |id: &str| svg.find(&format!(">{id}</text>")).unwrap();
-        assert!(pos("n2") < pos("n10"));
-        assert!(pos("n10") < pos("lin-kv"));
+    fn nemesis(f: &str, value: Value, ms: u64) -> Op {
+        let mut o = Op::new(0, OpType::Info, maelstrom_check::history::NEMESIS, f, value);
+        o.time = ms * 1_000_000;
+        o
     }
 
     #[test]
-    fn repeats_labels_and_skips_odd_lines() {
-        let mut lines = vec!["not json".to_string(), "{}".to_string()];
-        for i in 0..60 {
-            lines.extend(delivered(i, "n1", "n2", r#"{"type":"ping"}"#));
-        }
-        let svg = render(lines);
-        // 120 events: labels at steps 0, 50 and 100.
-        assert_eq!(count(&svg, ">n1</text>"), 3);
-        assert_eq!(count(&svg, "marker-end="), 60);
+    fn lamport_faults_from_the_nemesis() {
+        let grudge = json!({"spec": "majority", "grudge": {
+            "n1": ["n3"], "n2": ["n3"], "n3": ["n1", "n2"]}});
+        let ops = vec![
+            nemesis("start-partition", grudge, 10),
+            nemesis("kill", json!(["n2"]), 20),
+            nemesis("stop-partition", json!("healed"), 30),
+            nemesis("pause", json!(["n1", "n3"]), 40),
+            nemesis("start", json!(["n2"]), 50),
+            nemesis("resume", json!(["n1"]), 60),
+            nemesis("noop", Value::Null, 70),
+        ];
+        let f = faults(&ops);
+        let got: Vec<_> = f
+            .iter()
+            .map(|f| (f.kind, f.node.as_deref(), f.start, f.end, f.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("partition", None, 10_000, 30_000, "majority: n1 n2 | n3"),
+                ("crashed", Some("n2"), 20_000, 50_000, "n2 crashed"),
+                ("paused", Some("n1"), 40_000, 60_000, "n1 paused"),
+                // Never resumed: until the end of the history.
+                ("paused", Some("n3"), 40_000, 70_000, "n3 paused"),
+            ]
+        );
     }
 
-    /// The label serialises only the start of a long body, and cuts it where
-    /// the whole text would have been cut, multi-byte characters included.
     #[test]
-    fn labels_of_long_bodies_match_the_whole_text_cut() {
-        for payload in [
-            "x".repeat(300),
-            "é€😀".repeat(100),
-            format!("a{}", "😀".repeat(60)),
-        ] {
-            let body = serde_json::json!({"type": "t", "msg_id": 3, "z": payload, "a": [1, 2]});
-            let mut rest = body.as_object().unwrap().clone();
-            rest.retain(|k, _| !RESERVED.contains(&k.as_str()));
-            let whole = format!("t {}", Value::Object(rest));
-            let raw = serde_json::value::to_raw_value(&body).unwrap();
-            assert_eq!(
-                truncate(&label("t", false, Fields::of(&raw).as_ref()), MAX_LABEL),
-                truncate(&whole, MAX_LABEL)
-            );
-        }
-        let raw = serde_json::value::to_raw_value(&serde_json::json!({"type": "t", "msg_id": 1}));
-        assert_eq!(label("t", false, Fields::of(&raw.unwrap()).as_ref()), "t");
+    fn lamport_page_carries_its_data_as_json() {
+        let d = read(journal());
+        let f = faults(&[nemesis("kill", json!(["n1"]), 5)]);
+        let page = render("echo <1>", &d, &f, 200_000);
+        assert!(page.contains("<title>echo &lt;1&gt; — messages</title>"));
+        // Only the page's own two scripts end: the data cannot close one.
+        assert_eq!(page.matches("</script>").count(), 2);
+        let start = page.find("id=\"data\">").unwrap() + "id=\"data\">".len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let v: Value = serde_json::from_str(&page[start..end]).unwrap();
+        assert_eq!(v["end"], 200_000);
+        assert_eq!(v["clients"], json!([0]));
+        assert_eq!(v["msgs"].as_array().unwrap().len(), 5);
         assert_eq!(
-            escape("a\u{FFFE}b\u{FFFF}\u{FFFD}\t"),
-            "a\u{FFFD}b\u{FFFD}\u{FFFD}\t"
+            v["msgs"][2],
+            json!([2000, 102_000, 1, 3, 1, 0, "gossip {\"value\":[1,2]}"])
         );
+        assert_eq!(v["msgs"][4][1], -1);
+        assert_eq!(
+            v["faults"],
+            json!([["crashed", "n1", 5000, 5000, "n1 crashed"]])
+        );
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+
+    #[test]
+    fn lamport_fast_and_serde_paths_agree() {
+        let plain = r#"{"type":"send","time":5000,"message":{"id":3,"src":"n1","dest":"n2","body":{"type":"a"}}}"#;
+        let escaped = r#"{"type":"send","time":5000,"message":{"id":3,"src":"n\"1","dest":"n2","body":{"type":"a"}}}"#;
+        assert!(fast_event(plain).is_some());
+        // An escaped id is left to serde, which reads it whole.
+        assert!(fast_event(escaped).is_none());
+        let d = read([plain, escaped]);
+        assert_eq!(d.participants, vec!["n1", "n2", "n\"1"]);
+        assert_eq!(d.arrows.len(), 2);
+        assert_eq!((d.arrows[1].send, d.arrows[1].text.as_str()), (5, "a"));
+        let recv = r#"{"type":"recv","time":9000,"message":{"id":3,"src":"n1","dest":"n2","body":{"type":"a"}}}"#;
+        assert!(matches!(
+            fast_event(recv),
+            Some(Event::Recv { time: 9000, id: 3 })
+        ));
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn lamport_describe_scans_bodies() {
+        let d = |s: &str| describe(s).map(|(k, t)| format!("{k}|{t}"));
+        assert_eq!(
+            d(r#"{"type":"g","msg_id":1,"s":"a\"}]{","n":[1,{"x":"]"}],"z":null}"#).as_deref(),
+            Some(r#"g|g {"s":"a\"}]{","n":[1,{"x":"]"}],"z":null}"#)
+        );
+        // The body's order, and the type found after the payload.
+        assert_eq!(
+            d(r#"{ "b" : 2 , "a" : true, "type" : "t" }"#).as_deref(),
+            Some(r#"t|t {"b":2,"a":true}"#)
+        );
+        assert_eq!(
+            d(r#"{"type":"error","in_reply_to":4,"code":22,"text":"not \"1\""}"#).as_deref(),
+            Some(r#"error|error 22 not "1""#)
+        );
+        assert_eq!(
+            d(r#"{"type":"read_ok"}"#).as_deref(),
+            Some("read_ok|read_ok")
+        );
+        assert_eq!(d("[1]"), None);
+        assert_eq!(d(r#"{"type":"x","a":"#), None);
     }
 }

@@ -9,7 +9,7 @@
 //! a child process or an in-process node on channels), [`services`] (lin-kv,
 //! seq-kv, lww-kv, lin-tso), [`client`], [`workload`] (one module per workload),
 //! [`workers`] (staggered generator and worker pool), [`nemesis`], [`history`],
-//! [`store`], [`lamport`] (messages.svg), [`run`] (the orchestration) and
+//! [`store`], [`lamport`] (messages.html), [`run`] (the orchestration) and
 //! [`analysis`] (checking recorded histories again: `check` and `analyze`).
 //!
 //! Everything runs on one thread with tokio time only, and every random choice

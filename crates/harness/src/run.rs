@@ -235,7 +235,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     // Nothing records any more: move the operations out rather than copy them.
     let exceptions = history.exceptions_json();
     let ops = history.take_ops();
-    let analysed = store_while(dir.as_ref(), &ops, || {
+    let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, || {
         result.is_ok().then(|| {
             let checked = workload.check(&ops);
             (checked, stats(&ops), availability(&ops, cfg.availability))
@@ -272,9 +272,16 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
             "results.json",
             &serde_json::to_string_pretty(&results).unwrap_or_default(),
         )?;
+        // What `maelstrom serve` lists; a convenience like the pages below.
+        let summary = crate::report::summary(&cfg, &results);
+        if let Err(e) = d.write("summary.json", &summary.to_string()) {
+            tracing::warn!("could not write summary.json: {e}");
+        }
         // results.edn and index.html: conveniences; failing to write them must not fail the test.
-        if let Err(e) = crate::report::write(&d.path, &cfg, &results, &ops) {
-            tracing::warn!("could not write results.edn or index.html: {e}");
+        if crate::report::enabled() {
+            if let Err(e) = crate::report::write(&d.path, &cfg, &results, &ops) {
+                tracing::warn!("could not write results.edn or index.html: {e}");
+            }
         }
     }
     Ok(Outcome {
@@ -284,12 +291,14 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     })
 }
 
-/// Writes `history.jsonl` and `messages.svg` (when the test keeps a store) on
-/// threads of their own while `analyse` runs on this one, then points the
-/// store's `latest` links at the test. Both files take as long to write as
-/// a broadcast test's checker takes to run, and neither needs the other.
+/// Writes `history.jsonl`, `messages.html` and `timeline.html` (when the
+/// test keeps a store) on threads of their own while `analyse` runs on this
+/// one, then points the store's `latest` links at the test. The first two
+/// take about as long to write as a broadcast test's checker takes to run,
+/// and none needs another.
 fn store_while<T>(
     dir: Option<&TestDir>,
+    workload: &str,
     ops: &[Op],
     analyse: impl FnOnce() -> T,
 ) -> Result<T, HarnessError> {
@@ -297,7 +306,12 @@ fn store_while<T>(
         return Ok(analyse());
     };
     std::thread::scope(|scope| {
-        let svg = scope.spawn(|| crate::lamport::write_svg(&d.path));
+        let pages = crate::report::enabled().then(|| {
+            scope.spawn(|| {
+                crate::lamport::write_html(&d.path, workload, ops)?;
+                crate::report::write_timeline(&d.path, workload, ops)
+            })
+        });
         let history = scope.spawn(|| {
             // The same lines as `to_jsonl`, streamed instead of built as one string.
             d.write_with("history.jsonl", |out| {
@@ -308,9 +322,9 @@ fn store_while<T>(
             })
         });
         let analysed = analyse();
-        // A convenience drawn from the journal; failing to draw it must not fail the test.
-        if let Err(e) = join(svg) {
-            tracing::warn!("could not write messages.svg: {e}");
+        // Conveniences; failing to draw them must not fail the test.
+        if let Some(Err(e)) = pages.map(join) {
+            tracing::warn!("could not write messages.html or timeline.html: {e}");
         }
         join(history)?;
         d.link_latest();

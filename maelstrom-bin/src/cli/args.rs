@@ -36,6 +36,8 @@ pub enum Command {
     Analyze(super::check::AnalyzeArgs),
     /// Print the RPCs of each workload and service, with request and reply schemas.
     Doc(super::doc::DocArgs),
+    /// Serve the store's tests and reports on a local web server.
+    Serve(super::serve::ServeArgs),
 }
 
 /// `maelstrom store` options.

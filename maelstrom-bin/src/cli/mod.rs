@@ -12,6 +12,7 @@ pub mod demo;
 pub mod doc;
 pub mod grade;
 mod report;
+pub mod serve;
 pub mod shard;
 mod sim;
 
@@ -51,6 +52,7 @@ pub fn main(argv: Vec<String>) -> i32 {
         Command::Check(args) => check::command(&args),
         Command::Analyze(args) => check::analyze_command(&args),
         Command::Doc(args) => doc::command(&args),
+        Command::Serve(args) => serve::command(&args),
     }
 }
 

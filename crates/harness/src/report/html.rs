@@ -97,6 +97,7 @@ pub fn render(p: &Page) -> String {
         esc(p.workload)
     );
     why(&mut h, r, overall);
+    views(&mut h, p.files);
     let _ = writeln!(
         h,
         "<h2>Command</h2><pre><code>{}</code></pre>",
@@ -104,6 +105,8 @@ pub fn render(p: &Page) -> String {
     );
     figures(&mut h, r, p.ops);
     latency_svg(&mut h, p.ops);
+    super::plots::quantiles_svg(&mut h, p.ops);
+    super::plots::rate_svg(&mut h, p.ops);
     h.push_str("<h2>Results</h2>\n");
     if let Value::Object(map) = r {
         for (k, v) in map {
@@ -128,6 +131,40 @@ pub fn render(p: &Page) -> String {
     }
     h.push_str("</ul>\n</body></html>\n");
     h
+}
+
+/// Links to the interactive pages the folder holds.
+fn views(h: &mut String, files: &[String]) {
+    let views = [
+        (
+            "timeline.html",
+            "timeline",
+            "every operation on its process's lane",
+        ),
+        (
+            "messages.html",
+            "messages",
+            "the Lamport diagram of every message, dropped ones too",
+        ),
+    ];
+    let present: Vec<_> = views
+        .iter()
+        .filter(|(f, _, _)| files.iter().any(|x| x == f))
+        .collect();
+    if present.is_empty() {
+        return;
+    }
+    h.push_str("<p class=\"views\">");
+    for (i, (file, name, what)) in present.iter().enumerate() {
+        if i > 0 {
+            h.push_str(" · ");
+        }
+        let _ = write!(
+            h,
+            "<a id=\"view-{name}\" href=\"{file}\"><b>{name}</b></a>: {what}"
+        );
+    }
+    h.push_str("</p>\n");
 }
 
 /// Why the verdict: the sections that are not valid, and the workload's summary.
@@ -418,7 +455,7 @@ pub fn nemesis_intervals(ops: &[Op]) -> Vec<(u64, u64, String)> {
 }
 
 /// `10^d` written plainly: `0.01`, `1`, `1000`.
-fn decade_label(d: f64) -> String {
+pub(crate) fn decade_label(d: f64) -> String {
     let places = if d < 0.0 { (-d) as usize } else { 0 };
     format!("{:.places$}", 10f64.powi(d as i32))
 }

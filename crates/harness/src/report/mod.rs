@@ -1,13 +1,20 @@
 //! The report written beside results.json when a test keeps a store:
-//! `results.edn` (upstream's keys and shapes, see [`edn`]) and `index.html`
-//! (a self-contained page: verdict, command, key figures, latency plot,
-//! results sections and links to every file, see [`html`]).
+//! `results.edn` (upstream's keys and shapes, see [`edn`]), `index.html`
+//! (a self-contained page: verdict, command, key figures, latency and rate
+//! plots, results sections and links to every file, see [`html`] and
+//! [`plots`]), `timeline.html` (see [`timeline`]) and `summary.json` (the few
+//! figures `maelstrom serve` lists). `messages.html` comes from
+//! [`crate::lamport`].
 //!
 //! It runs after every stored test, so it stays cheap: one pass over the
-//! history, long arrays and deep values cut, the plot thinned.
+//! history, long arrays and deep values cut, the plots thinned or bucketed,
+//! the pages' data compact JSON drawn by the browser.
 
+pub mod data;
 pub mod edn;
 pub mod html;
+pub mod plots;
+pub mod timeline;
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +23,38 @@ use maelstrom_check::Op;
 use serde_json::Value;
 
 use crate::config::{Availability, LatencyDist, NodeProgram, TestConfig, Topology};
+
+/// Whether the pages are written at all: `MAELSTROM_SKIP_REPORT=1` leaves
+/// out results.edn, index.html, timeline.html and messages.html (results.json,
+/// summary.json, the history and the journal are always written). It exists
+/// to measure what the report costs.
+pub fn enabled() -> bool {
+    std::env::var_os("MAELSTROM_SKIP_REPORT").is_none_or(|v| v != "1")
+}
+
+/// Writes `timeline.html` in `dir`.
+pub fn write_timeline(dir: &Path, workload: &str, ops: &[Op]) -> std::io::Result<()> {
+    std::fs::write(dir.join("timeline.html"), timeline::render(workload, ops))
+}
+
+/// What `maelstrom serve` lists for a test, written as `summary.json`: small,
+/// so listing a thousand tests reads a few hundred kilobytes.
+pub fn summary(cfg: &TestConfig, results: &Value) -> Value {
+    let r = results;
+    serde_json::json!({
+        "workload": cfg.workload,
+        "valid": r.get("valid").cloned().unwrap_or(Value::Null),
+        "seed": cfg.seed,
+        "node-count": cfg.nodes.len(),
+        "time-limit": cfg.time_limit.as_secs_f64(),
+        "rate": cfg.rate,
+        "ops": r.pointer("/stats/count").cloned().unwrap_or(Value::Null),
+        "ok-fraction": r.pointer("/availability/ok-fraction").cloned().unwrap_or(Value::Null),
+        "msgs-per-op": r.pointer("/net/servers/msgs-per-op").cloned().unwrap_or(Value::Null),
+        "sim": matches!(cfg.program, NodeProgram::InProcess(_)),
+        "command": command_line(cfg),
+    })
+}
 
 /// Writes `results.edn` and then `index.html` (which links every file the
 /// folder holds by then) in `dir`.

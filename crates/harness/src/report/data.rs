@@ -1,0 +1,124 @@
+//! Helpers shared by the pages that carry their data as JSON inside a
+//! `<script type="application/json">` element (timeline.html, messages.html):
+//! strings written so that nothing in them can close the element, and values
+//! shown cut to a few hundred characters without serialising the whole value.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Appends `s` as a JSON string literal. `<`, `>` and `&` are written as
+/// `\u003c`-style escapes, so a value holding `</script>` stays data; control
+/// characters are escaped as JSON requires.
+pub fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            b'<' => Some("\\u003c"),
+            b'>' => Some("\\u003e"),
+            b'&' => Some("\\u0026"),
+            c if c < 0x20 => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => out.push_str(&format!("\\u{b:04x}")),
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// A writer that takes `left` more bytes, then fails, so serialising a long
+/// value stops as soon as enough of it is written.
+pub(crate) struct Limited<'a> {
+    pub(crate) buf: &'a mut Vec<u8>,
+    pub(crate) left: usize,
+}
+
+impl std::io::Write for Limited<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        let n = bytes.len().min(self.left);
+        self.buf.extend_from_slice(&bytes[..n]);
+        self.left -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `v` as compact JSON, cut to at most `max` characters (the last one "…"
+/// when cut). Only about `max` characters of it are ever serialised.
+pub fn cut_json<T: Serialize + ?Sized>(v: &T, max: usize) -> String {
+    let mut buf = Vec::new();
+    // Up to 4 bytes per character and one more character than kept, so the
+    // cut below sees whether anything was left out.
+    let limited = Limited {
+        buf: &mut buf,
+        left: 4 * (max + 1),
+    };
+    let _ = serde_json::to_writer(limited, v);
+    cut_chars(&String::from_utf8_lossy(&buf), max)
+}
+
+/// A value as shown to a reader: strings without their quotes, the rest as
+/// JSON; cut like [`cut_json`].
+pub fn show_value(v: &Value, max: usize) -> String {
+    match v {
+        Value::String(s) => cut_chars(s, max),
+        other => cut_json(other, max),
+    }
+}
+
+/// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
+pub fn cut_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some(_) => {
+            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+            out.push('…');
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn json_strings_cannot_close_a_script() {
+        let mut out = String::new();
+        push_json_str(&mut out, "</script>&\"\\\n\u{1}é");
+        assert_eq!(out, r#""\u003c/script\u003e\u0026\"\\\n\u0001é""#);
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "</script>&\"\\\n\u{1}é");
+    }
+
+    #[test]
+    fn values_are_cut_without_serialising_everything() {
+        let big = json!((0..100_000).collect::<Vec<_>>());
+        let s = cut_json(&big, 20);
+        assert_eq!(s.chars().count(), 20);
+        assert!(s.starts_with("[0,1,2,3"), "{s}");
+        assert!(s.ends_with('…'));
+        assert_eq!(cut_json(&json!({"a": 1}), 20), r#"{"a":1}"#);
+        assert_eq!(show_value(&json!("hé"), 5), "hé");
+        assert_eq!(show_value(&json!("abcdefgh"), 5), "abcd…");
+        assert_eq!(cut_chars("ééé", 3), "ééé");
+    }
+}
