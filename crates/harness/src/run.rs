@@ -306,11 +306,13 @@ fn store_while<T>(
         return Ok(analyse());
     };
     std::thread::scope(|scope| {
+        // Two threads, not one: the diagram re-reads the whole journal and
+        // is the longest of these jobs, so the timeline should not wait on it.
         let pages = crate::report::enabled().then(|| {
-            scope.spawn(|| {
-                crate::lamport::write_html(&d.path, workload, ops)?;
-                crate::report::write_timeline(&d.path, workload, ops)
-            })
+            (
+                scope.spawn(|| crate::lamport::write_html(&d.path, workload, ops)),
+                scope.spawn(|| crate::report::write_timeline(&d.path, workload, ops)),
+            )
         });
         let history = scope.spawn(|| {
             // The same lines as `to_jsonl`, streamed instead of built as one string.
@@ -323,8 +325,13 @@ fn store_while<T>(
         });
         let analysed = analyse();
         // Conveniences; failing to draw them must not fail the test.
-        if let Some(Err(e)) = pages.map(join) {
-            tracing::warn!("could not write messages.html or timeline.html: {e}");
+        if let Some((messages, timeline)) = pages {
+            if let Err(e) = join(messages) {
+                tracing::warn!("could not write messages.html: {e}");
+            }
+            if let Err(e) = join(timeline) {
+                tracing::warn!("could not write timeline.html: {e}");
+            }
         }
         join(history)?;
         d.link_latest();

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::Args;
-use maelstrom_harness::report::html::esc;
+use maelstrom_harness::report::html::{esc, href};
 use serde_json::Value;
 
 /// `maelstrom serve` options (upstream's names and default port).
@@ -217,19 +217,6 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// Percent-encodes a relative path for an `href`.
-fn href(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// One test found in the store.

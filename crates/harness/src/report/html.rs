@@ -59,7 +59,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Percent-encodes a relative path for an `href`.
-fn href(path: &str) -> String {
+pub fn href(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
