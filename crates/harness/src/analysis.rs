@@ -209,13 +209,7 @@ fn under_one_key(ops: &[Op]) -> Vec<Op> {
 /// A linearizability result as a workload's check output, with the words
 /// lin-kv prints when it fails.
 pub fn lin_output(r: &LinResult) -> CheckOutput {
-    let mut out = CheckOutput::from_result(r.valid, r);
-    if r.valid != Validity::Valid {
-        if let Value::Object(map) = &mut out.details {
-            map.insert("summary".into(), json!(workload::lin_kv_summary(r)));
-        }
-    }
-    out
+    CheckOutput::from_result(r.valid, r).with_summary(|| workload::lin_kv_summary(r))
 }
 
 /// Checks `ops` against `model`. `Err` when the options do not fit the
@@ -292,13 +286,7 @@ pub fn check_model(model: Model, ops: &[Op], opts: &ModelOpts) -> Result<CheckOu
                 ..TxnOpts::default()
             };
             let r = txn::check(ops, kind, &txn_opts);
-            let mut out = CheckOutput::from_result(r.valid, &r);
-            if r.valid != Validity::Valid {
-                if let Value::Object(map) = &mut out.details {
-                    map.insert("summary".into(), json!(workload::txn_summary(&r)));
-                }
-            }
-            out
+            CheckOutput::from_result(r.valid, &r).with_summary(|| workload::txn_summary(&r))
         }
     })
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use maelstrom_check::history::Op;
 use maelstrom_check::linearizable::{self, KeyResult, LinOpts, LinResult, ModelKind};
-use maelstrom_check::{Budget, Validity};
+use maelstrom_check::Budget;
 use maelstrom_proto::Body;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -175,13 +175,7 @@ impl Workload for LinKv {
             ..LinOpts::default()
         };
         let r = linearizable::check(history, ModelKind::CasRegister, &opts);
-        let mut out = CheckOutput::from_result(r.valid, &r);
-        if r.valid != Validity::Valid {
-            if let Value::Object(map) = &mut out.details {
-                map.insert("summary".into(), json!(summary(&r)));
-            }
-        }
-        out
+        CheckOutput::from_result(r.valid, &r).with_summary(|| summary(&r))
     }
 }
 

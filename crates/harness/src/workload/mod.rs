@@ -108,6 +108,17 @@ impl CheckOutput {
                 .unwrap_or_else(|e| json!({"valid": "unknown", "error": e.to_string()})),
         }
     }
+
+    /// Adds `summary` (a few lines for the terminal) to the details of a
+    /// result that is not valid; a valid one needs no words.
+    pub fn with_summary(mut self, summary: impl FnOnce() -> String) -> Self {
+        if self.valid != Validity::Valid {
+            if let Value::Object(map) = &mut self.details {
+                map.insert("summary".into(), Value::String(summary()));
+            }
+        }
+        self
+    }
 }
 
 /// One workload.

@@ -24,7 +24,6 @@ use std::time::Duration;
 
 use maelstrom_check::history::Op;
 use maelstrom_check::txn::{self, models, TxnKind, TxnOpts, TxnResult};
-use maelstrom_check::Validity;
 use maelstrom_proto::Body;
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -206,13 +205,7 @@ impl Workload for Txn {
             ..TxnOpts::default()
         };
         let r = txn::check(history, self.kind, &opts);
-        let mut out = CheckOutput::from_result(r.valid, &r);
-        if r.valid != Validity::Valid {
-            if let Value::Object(map) = &mut out.details {
-                map.insert("summary".into(), json!(summary(&r)));
-            }
-        }
-        out
+        CheckOutput::from_result(r.valid, &r).with_summary(|| summary(&r))
     }
 }
 

@@ -17,7 +17,6 @@ use std::rc::Rc;
 
 use maelstrom_check::history::Op;
 use maelstrom_check::kafka::{self, KafkaOpts, KafkaResult};
-use maelstrom_check::Validity;
 use maelstrom_proto::Body;
 use serde_json::{json, Map, Value};
 
@@ -273,13 +272,7 @@ impl Workload for Kafka {
 /// Runs the kafka checker, under its default budget.
 fn check(history: &[Op]) -> CheckOutput {
     let r = kafka::check(history, &KafkaOpts::default());
-    let mut out = CheckOutput::from_result(r.valid, &r);
-    if r.valid != Validity::Valid {
-        if let Value::Object(map) = &mut out.details {
-            map.insert("summary".into(), json!(summary(&r)));
-        }
-    }
-    out
+    CheckOutput::from_result(r.valid, &r).with_summary(|| summary(&r))
 }
 
 /// A few lines for the terminal: the bad error types with counts, and the
