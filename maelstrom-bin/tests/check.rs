@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 use common::*;
 use maelstrom::cli::check::{check_file, CheckArgs};
+use maelstrom_check::porcupine::corpus;
 use maelstrom_harness::Validity;
 use serde_json::Value;
 
@@ -39,65 +40,23 @@ fn args(file: &Path) -> CheckArgs {
     }
 }
 
-/// The Porcupine data folder, or `None` (after saying the test is skipped)
-/// when it is absent; with `MAELSTROM_REQUIRE_SHARED=1` a missing folder
-/// fails instead (see crates/check/tests/porcupine.rs).
-fn porcupine_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("MAELSTROM_PORCUPINE_DATA").map(PathBuf::from),
-        Some(workspace().join("../shared/data/porcupine")),
-    ];
-    if let Some(dir) = candidates
-        .into_iter()
-        .flatten()
-        .find(|c| c.join("EXPECTED.md").is_file())
-    {
-        return Some(dir);
-    }
-    let why = "Porcupine data not found: set MAELSTROM_PORCUPINE_DATA or put shared/ beside the \
-               repo (expected <repo>/../shared/data/porcupine/EXPECTED.md)";
-    assert!(
-        std::env::var("MAELSTROM_REQUIRE_SHARED").as_deref() != Ok("1"),
-        "{why}; MAELSTROM_REQUIRE_SHARED=1 makes this a failure"
-    );
-    eprintln!("skipped: {why}");
-    None
-}
-
 #[test]
 fn every_porcupine_log_gets_its_expected_verdict() {
-    let Some(dir) = porcupine_dir() else { return };
-    let expected = std::fs::read_to_string(dir.join("EXPECTED.md")).unwrap();
+    let Some(dir) = corpus::dir_or_skip() else {
+        return;
+    };
+    let rows = corpus::expected(&dir).expect("read EXPECTED.md");
     let mut wrong = Vec::new();
-    let mut count = 0;
-    for line in expected.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        if cells.len() < 3 || !(cells[1].ends_with(".log") || cells[1].ends_with(".txt")) {
-            continue;
-        }
-        let want = match cells[2] {
-            "linearizable" => Validity::Valid,
-            "NOT linearizable" => Validity::Invalid,
-            // The empty etcd_095: trivially linearizable.
-            s if s.starts_with("untested") => Validity::Valid,
-            other => panic!("unexpected verdict {other:?}"),
-        };
-        let sub = if cells[1].ends_with(".log") {
-            "jepsen"
-        } else {
-            "kv"
-        };
-        let checked = check_file(&args(&dir.join(sub).join(cells[1])))
-            .unwrap_or_else(|e| panic!("{}: {e}", cells[1]));
-        count += 1;
-        if checked.valid != want {
+    for row in &rows {
+        let checked = check_file(&args(&row.path)).unwrap_or_else(|e| panic!("{}: {e}", row.name));
+        if checked.valid != row.valid {
             wrong.push(format!(
-                "{}: expected {want:?}, got {:?}",
-                cells[1], checked.valid
+                "{}: expected {:?}, got {:?}",
+                row.name, row.valid, checked.valid
             ));
         }
     }
-    assert_eq!(count, 109, "EXPECTED.md lists 103 etcd and 6 kv logs");
+    assert_eq!(rows.len(), 109, "EXPECTED.md lists 103 etcd and 6 kv logs");
     assert!(wrong.is_empty(), "wrong verdicts:\n{}", wrong.join("\n"));
     // And through the binary: exit codes 1 and 0.
     let tmp = scratch("check-porcupine");

@@ -5,6 +5,8 @@
 //! at the end of a log never returned: they may take effect after their
 //! call, or never.
 
+pub mod corpus;
+
 use crate::linearizable::{
     CasOutcome, Interner, KvModel, KvOp, Operation, Partition, RegOp, RegisterModel, StringTable,
 };

@@ -6,7 +6,7 @@
 //! beside the repository; RUNS defaults to 7).
 
 use maelstrom_check::linearizable::{check_partitions, LinOpts, Partition};
-use maelstrom_check::porcupine::{parse_etcd, parse_kv};
+use maelstrom_check::porcupine::{corpus, parse_etcd, parse_kv};
 use maelstrom_check::{Budget, Validity};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -14,10 +14,7 @@ use std::time::{Duration, Instant};
 fn data_dir(arg: Option<String>) -> PathBuf {
     arg.filter(|a| !a.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("MAELSTROM_PORCUPINE_DATA").map(PathBuf::from))
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/porcupine")
-        })
+        .unwrap_or_else(corpus::default_dir)
 }
 
 /// Runs `f` `runs` times; returns (median, minimum, last result).
@@ -51,7 +48,7 @@ fn main() {
     let dir = data_dir(args.next());
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(7);
     let opts = LinOpts::default();
-    if !dir.join("EXPECTED.md").is_file() {
+    if !corpus::is_data_dir(&dir) {
         eprintln!("no Porcupine data at {}", dir.display());
         std::process::exit(2);
     }
