@@ -44,7 +44,7 @@ pub struct Outcome {
 /// their own, so a Ctrl-C at the terminal reaches only the harness: whoever runs
 /// process tests must go through here (or watch the signals the same way).
 pub fn run_blocking(cfg: TestConfig) -> Result<Outcome, HarnessError> {
-    let rt = runtime(false)?;
+    let rt = runtime(false, true)?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async {
         // Registered before the first node starts, so no signal slips past.
@@ -97,16 +97,25 @@ pub fn run_simulated(mut cfg: TestConfig) -> Result<Outcome, HarnessError> {
 }
 
 fn run_on_fresh_runtime(cfg: TestConfig, paused: bool) -> Result<Outcome, HarnessError> {
-    let rt = runtime(paused)?;
+    // In-process nodes need no I/O driver. Without one, every step of virtual
+    // time is a plain park instead of an epoll_wait, and waking the runtime
+    // from a node's LocalSet is an atomic store instead of an eventfd write:
+    // a broadcast test made ~6,500 of the first and ~4,900 of the second.
+    let io = matches!(cfg.program, NodeProgram::Process { .. });
+    let rt = runtime(paused, io)?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, run(cfg))
 }
 
-fn runtime(paused: bool) -> Result<tokio::runtime::Runtime, HarnessError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(paused)
-        .build()
+/// A current-thread runtime, its clock paused or not; `io` turns on the I/O
+/// driver (processes, pipes, signals) besides the timer.
+fn runtime(paused: bool, io: bool) -> Result<tokio::runtime::Runtime, HarnessError> {
+    let mut b = tokio::runtime::Builder::new_current_thread();
+    b.enable_time().start_paused(paused);
+    if io {
+        b.enable_io();
+    }
+    b.build()
         .map_err(|e| HarnessError::Config(format!("cannot start the runtime: {e}")))
 }
 
