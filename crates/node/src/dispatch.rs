@@ -137,7 +137,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
             let replied = req.replied.clone();
             let fut = node.clone().handle(ctx.clone(), req);
             let ctx2 = ctx.clone();
-            ctx.tasks().spawn_handler(async move {
+            ctx.tasks().run_handler(async move {
                 if let Err(e) = fut.await {
                     answer_error(&ctx2, &src, msg_id, &kind, replied.get(), &e);
                 }
@@ -146,7 +146,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
         Err(e) if e.to_string().starts_with("unknown variant") => {
             let fut = node.clone().handle_other(ctx.clone(), env);
             let ctx2 = ctx.clone();
-            ctx.tasks().spawn_handler(async move {
+            ctx.tasks().run_handler(async move {
                 if let Err(e) = fut.await {
                     answer_error(&ctx2, &src, msg_id, &kind, false, &e);
                 }
