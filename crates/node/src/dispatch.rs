@@ -10,7 +10,7 @@ use maelstrom_proto::workloads::init;
 use maelstrom_proto::{Body, Envelope, RpcError};
 
 use crate::context::ContextParts;
-use crate::host::{Host, Inbound};
+use crate::host::{Inbound, Inbox, Outside};
 use crate::node::{Node, Request};
 use crate::{Context, Storage};
 
@@ -24,10 +24,11 @@ const BOOT_KEY: &str = "maelstrom-node/boot";
 /// After the inbox closes, handlers in flight get this long to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
+/// Serves node `N`: its input from `inbox`, everything else from `host`.
+pub(crate) async fn serve<N: Node>(mut inbox: Inbox, host: Outside) -> anyhow::Result<()> {
     let mut early = VecDeque::new();
     let ctx = loop {
-        let Some(item) = host.inbox.recv().await else {
+        let Some(item) = inbox.recv().await else {
             return Ok(());
         };
         let env = match item {
@@ -85,15 +86,18 @@ pub(crate) async fn serve<N: Node>(mut host: Host) -> anyhow::Result<()> {
     for env in early {
         dispatch(&node, &ctx, env);
     }
-    while let Some(item) = host.inbox.recv().await {
+    while let Some(item) = inbox.recv().await {
         match item {
             Inbound::Message(env) => dispatch(&node, &ctx, env),
             Inbound::Malformed { line, error } => log_malformed_line(&line, &error),
         }
     }
     // Input is over: let the handlers in flight finish their replies, then stop
-    // timers and everything else.
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, ctx.tasks().handlers_idle()).await;
+    // timers and everything else. In simulation the harness closes the input
+    // only when it is done with the node, which stops at once.
+    if inbox.drains_on_close() {
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, ctx.tasks().handlers_idle()).await;
+    }
     ctx.shutdown();
     Ok(())
 }
@@ -133,7 +137,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
             let replied = req.replied.clone();
             let fut = node.clone().handle(ctx.clone(), req);
             let ctx2 = ctx.clone();
-            ctx.tasks().spawn_handler(async move {
+            ctx.tasks().run_handler(async move {
                 if let Err(e) = fut.await {
                     answer_error(&ctx2, &src, msg_id, &kind, replied.get(), &e);
                 }
@@ -142,7 +146,7 @@ fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
         Err(e) if e.to_string().starts_with("unknown variant") => {
             let fut = node.clone().handle_other(ctx.clone(), env);
             let ctx2 = ctx.clone();
-            ctx.tasks().spawn_handler(async move {
+            ctx.tasks().run_handler(async move {
                 if let Err(e) = fut.await {
                     answer_error(&ctx2, &src, msg_id, &kind, false, &e);
                 }
@@ -185,7 +189,7 @@ fn answer_error(
 
 impl Context {
     /// Answers a message with an error before the context exists (bad `init`).
-    fn reply_error_raw(host: &Host, env: &Envelope, err: &RpcError) {
+    fn reply_error_raw(host: &Outside, env: &Envelope, err: &RpcError) {
         if env.body.msg_id.is_none() {
             return;
         }

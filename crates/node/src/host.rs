@@ -60,3 +60,62 @@ impl Host {
         (host, in_tx, out_rx)
     }
 }
+
+/// Where the runtime reads a node's input: a [`Host`]'s bounded inbox, or, in
+/// simulation, the harness's unbounded channel of envelopes read directly (the
+/// harness never sends malformed lines, and a pump between the two channels
+/// cost a task poll and a channel hop per message).
+pub(crate) enum Inbox {
+    /// A [`Host`]'s inbox (stdio, tests).
+    Bounded(Receiver<Inbound>),
+    /// The simulation's envelopes.
+    #[cfg_attr(not(feature = "sim"), allow(dead_code))]
+    Envelopes(UnboundedReceiver<Envelope>),
+}
+
+impl Inbox {
+    /// The next item; `None` once the sender is gone.
+    pub(crate) async fn recv(&mut self) -> Option<Inbound> {
+        match self {
+            Inbox::Bounded(rx) => rx.recv().await,
+            Inbox::Envelopes(rx) => rx.recv().await.map(Inbound::Message),
+        }
+    }
+
+    /// Whether handlers in flight may finish once the input closes: yes for a
+    /// process (its last replies must go out), no in simulation, where the
+    /// node stopped as soon as the harness closed its channel.
+    pub(crate) fn drains_on_close(&self) -> bool {
+        matches!(self, Inbox::Bounded(_))
+    }
+}
+
+/// What the runtime needs of a host besides its input.
+pub(crate) struct Outside {
+    /// Outbound messages, each one whole.
+    pub outbox: UnboundedSender<Envelope>,
+    /// Seed of the node's rng.
+    pub seed: u64,
+    /// Where durable state lives.
+    pub storage: StorageBackend,
+}
+
+impl Host {
+    /// Splits the host into the input the runtime reads and the rest.
+    pub(crate) fn split(self) -> (Inbox, Outside) {
+        let Host {
+            inbox,
+            outbox,
+            seed,
+            storage,
+        } = self;
+        (
+            Inbox::Bounded(inbox),
+            Outside {
+                outbox,
+                seed,
+                storage,
+            },
+        )
+    }
+}

@@ -120,5 +120,6 @@ pub fn run<N: Node>() -> anyhow::Result<()> {
 /// `spawn_local`, so node state need not be `Send`). Tests use it with an in-memory
 /// host; the simulation uses it with an in-process one.
 pub async fn serve<N: Node>(host: Host) -> anyhow::Result<()> {
-    dispatch::serve::<N>(host).await
+    let (inbox, outside) = host.split();
+    dispatch::serve::<N>(inbox, outside).await
 }

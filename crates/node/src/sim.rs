@@ -46,11 +46,11 @@ pub use maelstrom_harness::host::{NodeChannels, NodeFactory, NodeLog};
 pub use maelstrom_harness::{
     HarnessError, LatencyDist, NodeProgram, Outcome, TestConfig, Topology, Validity,
 };
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::host::{Inbox, Outside};
 use crate::logging::{NodeLine, NodeName, TestClock};
-use crate::{serve, Host, Inbound, Node, StorageBackend, INBOX_CAPACITY};
+use crate::{Node, StorageBackend};
 
 /// Starts nodes of type `N` in-process, each served by the library as a process
 /// would be.
@@ -66,39 +66,25 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
     fn start(&self, channels: NodeChannels) -> JoinHandle<()> {
         let NodeChannels {
             id,
-            mut inbox,
+            inbox,
             outbox,
             seed,
             storage,
             log: _,
         } = channels;
-        // The harness's inbox is unbounded and the library's is bounded (for
-        // backpressure on stdin), so a pump moves envelopes across.
-        let (in_tx, in_rx) = mpsc::channel(INBOX_CAPACITY);
-        let host = Host {
-            inbox: in_rx,
+        // The runtime reads the harness's unbounded channel itself: the
+        // bounded inbox of a `Host` is there for backpressure on stdin, which
+        // the simulation does not have.
+        let outside = Outside {
             outbox,
             seed,
             storage: StorageBackend::Memory(storage),
         };
+        // One task, so that aborting it (a crash) stops the node, whose own
+        // tasks stop when `serve`'s future is dropped.
         tokio::task::spawn_local(async move {
-            let pump = async move {
-                while let Some(env) = inbox.recv().await {
-                    if in_tx.send(Inbound::Message(env)).await.is_err() {
-                        return;
-                    }
-                }
-            };
-            // One task for both, so that aborting it (a crash) stops the node,
-            // whose own tasks stop when `serve`'s future is dropped.
-            tokio::select! {
-                biased;
-                result = serve::<N>(host) => {
-                    if let Err(e) = result {
-                        tracing::error!("node {id} stopped: {e:#}");
-                    }
-                }
-                () = pump => {}
+            if let Err(e) = crate::dispatch::serve::<N>(Inbox::Envelopes(inbox), outside).await {
+                tracing::error!("node {id} stopped: {e:#}");
             }
         })
     }

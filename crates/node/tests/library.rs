@@ -29,6 +29,8 @@ enum Msg {
     Cas {},
     /// Fails with a plain error, which becomes 13 (crash).
     Boom {},
+    /// Panics before awaiting anything.
+    Panic {},
     /// Stores a value durably.
     Save {
         value: Value,
@@ -96,6 +98,7 @@ impl Node for TestNode {
             }
             Msg::Cas {} => Err(RpcError::precondition_failed("expected 1, found 2").into()),
             Msg::Boom {} => anyhow::bail!("something broke"),
+            Msg::Panic {} => panic!("a handler panicked (on purpose, in a test)"),
             Msg::Save { value } => {
                 ctx.storage().put("v", value)?;
                 ctx.reply(&req, &Reply::SaveOk {})
@@ -279,6 +282,20 @@ fn handler_errors_become_error_replies_and_node_keeps_running() {
             .contains("something broke"));
         h.send("c1", json!({"type":"echo","msg_id":3,"echo":"still here"}));
         assert_eq!(h.recv_reply().await.body.kind, "echo_ok");
+    });
+}
+
+/// Handlers that finish without waiting run inline, not as tasks; a panic
+/// there must still cost only that handler, as it does in a task.
+#[test]
+fn a_panicking_handler_does_not_stop_the_node() {
+    run(async {
+        let mut h = start_node().await;
+        h.send("c1", json!({"type":"panic","msg_id":1}));
+        h.send("c1", json!({"type":"echo","msg_id":2,"echo":"still here"}));
+        let reply = h.recv_reply().await;
+        assert_eq!(reply.body.in_reply_to, Some(2));
+        assert_eq!(reply.body.kind, "echo_ok");
     });
 }
 

@@ -91,6 +91,13 @@ struct Queue {
     notify: Rc<Notify>,
 }
 
+impl Queue {
+    /// The (deadline, message id) of the message delivered next, if any.
+    fn head(&self) -> Option<(Instant, Option<u64>)> {
+        self.heap.peek().map(|p| (p.deadline, p.env.id))
+    }
+}
+
 impl Pending {
     fn msg_ref(&self) -> MsgRef<'_> {
         MsgRef {
@@ -273,6 +280,7 @@ impl Net {
         let copy = duplicated.then(|| (s.latency.draw(), env.clone(), line.clone()));
         let now = Instant::now();
         if let Some(q) = s.queues.get_mut(&env.dest) {
+            let head_before = q.head();
             q.heap.push(Pending {
                 deadline: now + latency,
                 env,
@@ -287,7 +295,14 @@ impl Net {
                     line,
                 });
             }
-            q.notify.notify_one();
+            // The receiver sleeps until its head's deadline and re-reads the
+            // queue whenever it wakes, so it needs waking only when the head
+            // changed (an empty queue, or a message due sooner). With a
+            // constant latency that is rare: waking on every send would have
+            // it re-arm the same timer for nothing.
+            if q.head() != head_before {
+                q.notify.notify_one();
+            }
         }
         Ok(())
     }
