@@ -22,7 +22,7 @@
 pub mod outbox;
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -73,13 +73,32 @@ enum Peer<'a> {
     Gossip { messages: &'a [u64] },
 }
 
+/// The values a node has seen, in the order it learned them: a read answers
+/// with the list as it stands, without copying or sorting it.
+#[derive(Default)]
+struct Seen {
+    set: HashSet<u64>,
+    in_order: Vec<u64>,
+}
+
+impl Seen {
+    /// Adds `v`; whether it was new.
+    fn insert(&mut self, v: u64) -> bool {
+        let new = self.set.insert(v);
+        if new {
+            self.in_order.push(v);
+        }
+        new
+    }
+}
+
 /// The broadcast node.
 pub struct Broadcast {
     node_id: String,
     /// The node every value passes through.
     hub: String,
     /// Every value this node has seen.
-    seen: RefCell<BTreeSet<u64>>,
+    seen: RefCell<Seen>,
     /// Values owed to peers.
     outbox: RefCell<Outbox>,
 }
@@ -160,15 +179,12 @@ impl Node for Broadcast {
                 self.learn(&ctx, [*message], None);
                 ctx.reply(&req, &Reply::BroadcastOk {})
             }
-            Msg::Read {} => {
-                let messages: Vec<u64> = self.seen.borrow().iter().copied().collect();
-                ctx.reply(
-                    &req,
-                    &Reply::ReadOk {
-                        messages: &messages,
-                    },
-                )
-            }
+            Msg::Read {} => ctx.reply(
+                &req,
+                &Reply::ReadOk {
+                    messages: &self.seen.borrow().in_order,
+                },
+            ),
             Msg::Gossip { messages } => {
                 self.learn(&ctx, messages.iter().copied(), Some(&req.src));
                 ctx.reply(&req, &Reply::GossipOk {})
