@@ -161,10 +161,15 @@ impl History {
             let mut v = serde_json::to_value(op)?;
             v["process"] = json!("nemesis");
             serde_json::to_writer(&mut *out, &v)?;
+            out.write_all(b"\n")
         } else {
-            serde_json::to_writer(&mut *out, op)?;
+            // One write per line: `Op::write_json` fills a buffer faster
+            // than serde's serializer writes through `out`.
+            let mut line = Vec::with_capacity(256);
+            op.write_json(&mut line);
+            line.push(b'\n');
+            out.write_all(&line)
         }
-        out.write_all(b"\n")
     }
 
     /// A copy of every operation so far.
