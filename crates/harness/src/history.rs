@@ -137,6 +137,17 @@ impl History {
         }
     }
 
+    /// [`History::complete`], taking the completion: an ok value is moved
+    /// into the history instead of copied.
+    pub fn complete_owned(&self, process: i64, inv: &Invocation, c: Completion) {
+        match c {
+            Completion::Ok(v) => {
+                self.push(OpType::Ok, process, inv, v, None);
+            }
+            other => self.complete(process, inv, &other),
+        }
+    }
+
     /// Records a nemesis event (an `info` op, as Jepsen logs them).
     pub fn nemesis(&self, f: &str, value: Value) {
         let inv = Invocation::new(f, value.clone());
