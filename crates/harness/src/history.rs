@@ -137,6 +137,17 @@ impl History {
         }
     }
 
+    /// [`History::complete`], taking the completion: an ok value is moved
+    /// into the history instead of copied.
+    pub fn complete_owned(&self, process: i64, inv: &Invocation, c: Completion) {
+        match c {
+            Completion::Ok(v) => {
+                self.push(OpType::Ok, process, inv, v, None);
+            }
+            other => self.complete(process, inv, &other),
+        }
+    }
+
     /// Records a nemesis event (an `info` op, as Jepsen logs them).
     pub fn nemesis(&self, f: &str, value: Value) {
         let inv = Invocation::new(f, value.clone());
@@ -161,10 +172,15 @@ impl History {
             let mut v = serde_json::to_value(op)?;
             v["process"] = json!("nemesis");
             serde_json::to_writer(&mut *out, &v)?;
+            out.write_all(b"\n")
         } else {
-            serde_json::to_writer(&mut *out, op)?;
+            // One write per line: `Op::write_json` fills a buffer faster
+            // than serde's serializer writes through `out`.
+            let mut line = Vec::with_capacity(256);
+            op.write_json(&mut line);
+            line.push(b'\n');
+            out.write_all(&line)
         }
-        out.write_all(b"\n")
     }
 
     /// A copy of every operation so far.

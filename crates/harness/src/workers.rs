@@ -60,27 +60,44 @@ impl Worker {
     }
 
     /// Runs one operation, recording its invocation and completion.
-    pub async fn perform(self, env: &WorkerEnv, op: Invocation) -> Self {
-        self.perform_seen(env, op).await.0
+    pub async fn perform(mut self, env: &WorkerEnv, op: Invocation) -> Self {
+        let completion = self.invoke(env, &op).await;
+        let info = matches!(completion, Completion::Info(..));
+        // Nobody looks at the completion after this: the history takes it
+        // whole, without copying a read's (possibly thousands of) elements.
+        env.history.complete_owned(self.process, &op, completion);
+        self.after(env, info);
+        self
     }
 
     /// Runs one operation and also returns how it ended.
     pub async fn perform_seen(mut self, env: &WorkerEnv, op: Invocation) -> (Self, Completion) {
-        env.history.invoke(self.process, &op);
+        let completion = self.invoke(env, &op).await;
+        env.history.complete(self.process, &op, &completion);
+        self.after(env, matches!(completion, Completion::Info(..)));
+        (self, completion)
+    }
+
+    /// Records `op`'s invocation and runs it to its completion.
+    async fn invoke(&mut self, env: &WorkerEnv, op: &Invocation) -> Completion {
+        env.history.invoke(self.process, op);
         let ctx = InvokeCtx {
             node: &self.node,
             timeout: env.timeout,
         };
-        let completion = env.workload.invoke(&mut self.client, ctx, &op).await;
-        env.history.complete(self.process, &op, &completion);
-        if matches!(completion, Completion::Info(..)) {
+        env.workload.invoke(&mut self.client, ctx, op).await
+    }
+
+    /// After an indeterminate completion (`info`), the worker goes on as a
+    /// new process, with a new client unless the workload reuses them.
+    fn after(&mut self, env: &WorkerEnv, info: bool) {
+        if info {
             self.process += env.concurrency as i64;
             if !env.workload.reusable_clients() {
                 let old = std::mem::replace(&mut self.client, Client::open(&env.net, &env.ids));
                 old.close();
             }
         }
-        (self, completion)
     }
 }
 
