@@ -15,11 +15,15 @@
 //! the page says so. `init`/`init_ok` are left out (every test has them).
 //!
 //! [`read`] is a pure function of the journal's lines (see [`crate::net::Journal`]
-//! for their format); [`write_html`] streams `messages.jsonl` into it.
+//! for their format), over a [`DiagramBuilder`] fed one line at a time;
+//! [`write_html`] streams a stored `messages.jsonl` into it. A running test's
+//! journal writer feeds its builder the events as it writes them, and the
+//! test draws the page with [`write_html_from`].
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -73,8 +77,36 @@ pub struct Diagram {
     pub left_out: u64,
 }
 
+/// An index of names: FNV-1a, not std's SipHash, as these are a few short
+/// ids looked up three times a message (the order of the table never
+/// depends on the hash).
+type NameIndex = HashMap<String, usize, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a over the bytes hashed.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// A table of names, each given the next index when first seen.
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+fn intern(names: &mut Vec<String>, index: &mut NameIndex, name: &str) -> usize {
     if let Some(&i) = index.get(name) {
         return i;
     }
@@ -116,63 +148,111 @@ where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
-    let mut d = Diagram::default();
-    let (mut pidx, mut tidx, mut ridx) = (HashMap::new(), HashMap::new(), HashMap::new());
-    // Message id -> its first arrow. Init traffic never enters, so its
-    // deliveries and drops find nothing and are skipped.
-    let mut by_id: HashMap<u64, usize> = HashMap::new();
-    // Past the limit, only the fates of messages already kept are read, for
-    // as long as one could still be in flight.
-    let mut stop_after: Option<u64> = None;
+    let mut b = DiagramBuilder::default();
     for line in lines {
-        let Some(ev) = event(line.as_ref()) else {
-            continue;
-        };
-        let us = ev.time() / 1000;
-        if stop_after.is_some_and(|t| us > t) {
-            break;
-        }
-        match ev {
-            Event::Send {
+        b.line(line.as_ref());
+    }
+    b.finish()
+}
+
+/// Builds a [`Diagram`] one journal event at a time, in journal order: fed
+/// the lines of a stored `messages.jsonl` ([`DiagramBuilder::line`], what
+/// [`read`] does), or the events themselves by the journal's writer as it
+/// writes them ([`DiagramBuilder::send`] and the others), so a test's
+/// diagram never re-reads the file it just wrote. Both give the same diagram.
+#[derive(Debug, Default)]
+pub struct DiagramBuilder {
+    d: Diagram,
+    pidx: NameIndex,
+    tidx: NameIndex,
+    ridx: NameIndex,
+    /// Message id -> its first arrow. Init traffic never enters, so its
+    /// deliveries and drops find nothing and are skipped.
+    by_id: HashMap<u64, usize>,
+    /// Past the limit, only the fates of messages already kept are read, for
+    /// as long as one could still be in flight: until this time (µs).
+    stop_after: Option<u64>,
+    /// Set once an event comes after `stop_after`: the rest is ignored.
+    done: bool,
+}
+
+impl DiagramBuilder {
+    /// Reads one journal line; a line that is not a send, delivery or drop
+    /// (a duplicate, or not an event at all) is skipped.
+    pub fn line(&mut self, line: &str) {
+        match event(line) {
+            Some(Event::Send {
+                time,
                 id,
                 src,
                 dest,
                 body,
-                ..
-            } => {
-                // Only the type and the first characters of the payload are
-                // kept, so the body is scanned, never parsed into values.
-                let (body_type, text) = describe(body).unwrap_or_else(|| ("?".into(), "?".into()));
-                if body_type == "init" || body_type == "init_ok" {
-                    continue;
-                }
-                if d.arrows.len() >= MAX_MESSAGES {
-                    d.left_out += 1;
-                    // A minute is longer than any RPC timeout: messages
-                    // still unresolved by then are drawn as never delivered.
-                    stop_after.get_or_insert(us + 60_000_000);
-                    continue;
-                }
-                let arrow = Arrow {
-                    send: us,
-                    end: None,
-                    src: intern(&mut d.participants, &mut pidx, &src),
-                    dest: intern(&mut d.participants, &mut pidx, &dest),
-                    kind: intern(&mut d.types, &mut tidx, &body_type),
-                    dropped: None,
-                    text,
-                };
-                by_id.insert(id, d.arrows.len());
-                d.arrows.push(arrow);
-            }
-            Event::Recv { id, .. } => fate(&mut d, &by_id, id, us, None),
-            Event::Drop { id, reason, .. } => {
-                let r = intern(&mut d.reasons, &mut ridx, &reason);
-                fate(&mut d, &by_id, id, us, Some(r));
-            }
+            }) => self.send(time, id, &src, &dest, body),
+            Some(Event::Recv { time, id }) => self.deliver(time, id),
+            Some(Event::Drop { time, id, reason }) => self.drop(time, id, &reason),
+            None => {}
         }
     }
-    d
+
+    /// A send at `time_ns` of message `id`, whose body is the JSON text `body`.
+    pub fn send(&mut self, time_ns: u64, id: u64, src: &str, dest: &str, body: &str) {
+        let Some(us) = self.open(time_ns) else { return };
+        // Only the type and the first characters of the payload are
+        // kept, so the body is scanned, never parsed into values.
+        let (body_type, text) = describe(body).unwrap_or_else(|| ("?".into(), "?".into()));
+        if body_type == "init" || body_type == "init_ok" {
+            return;
+        }
+        let d = &mut self.d;
+        if d.arrows.len() >= MAX_MESSAGES {
+            d.left_out += 1;
+            // A minute is longer than any RPC timeout: messages
+            // still unresolved by then are drawn as never delivered.
+            self.stop_after.get_or_insert(us + 60_000_000);
+            return;
+        }
+        let arrow = Arrow {
+            send: us,
+            end: None,
+            src: intern(&mut d.participants, &mut self.pidx, src),
+            dest: intern(&mut d.participants, &mut self.pidx, dest),
+            kind: intern(&mut d.types, &mut self.tidx, &body_type),
+            dropped: None,
+            text,
+        };
+        self.by_id.insert(id, d.arrows.len());
+        d.arrows.push(arrow);
+    }
+
+    /// A delivery at `time_ns` of (a copy of) message `id`.
+    pub fn deliver(&mut self, time_ns: u64, id: u64) {
+        if let Some(us) = self.open(time_ns) {
+            fate(&mut self.d, &self.by_id, id, us, None);
+        }
+    }
+
+    /// A drop at `time_ns` of (a copy of) message `id`, for `reason`.
+    pub fn drop(&mut self, time_ns: u64, id: u64, reason: &str) {
+        if let Some(us) = self.open(time_ns) {
+            let r = intern(&mut self.d.reasons, &mut self.ridx, reason);
+            fate(&mut self.d, &self.by_id, id, us, Some(r));
+        }
+    }
+
+    /// The diagram so far.
+    pub fn finish(self) -> Diagram {
+        self.d
+    }
+
+    /// The event's time in µs, or `None` once reading has stopped (the
+    /// journal is in time order, so everything after is past it too).
+    fn open(&mut self, time_ns: u64) -> Option<u64> {
+        let us = time_ns / 1000;
+        if self.stop_after.is_some_and(|t| us > t) {
+            self.done = true;
+        }
+        (!self.done).then_some(us)
+    }
 }
 
 /// One journal event, as the diagram needs it.
@@ -194,14 +274,6 @@ enum Event<'a> {
         id: u64,
         reason: Cow<'a, str>,
     },
-}
-
-impl Event<'_> {
-    fn time(&self) -> u64 {
-        match self {
-            Event::Send { time, .. } | Event::Recv { time, .. } | Event::Drop { time, .. } => *time,
-        }
-    }
 }
 
 /// Reads one journal line: sends and deliveries as [`crate::net::Journal`]
@@ -294,9 +366,16 @@ fn fate(d: &mut Diagram, by_id: &HashMap<u64, usize>, id: u64, us: u64, dropped:
 /// error's code and text, otherwise the fields but the keys every message has
 /// (they would crowd out the payload), in the body's order, cut to
 /// [`MAX_TEXT`] characters. The body is scanned as bytes: a payload can hold
-/// thousands of values and only its first characters are kept. `None` if the
-/// body is not a JSON object.
+/// thousands of values and only its first characters are kept, so once the
+/// type is known and the label full the rest is not read. `None` if the body
+/// is not a JSON object (as far as it is read).
 fn describe(body: &str) -> Option<(String, String)> {
+    describe_scan(body, true)
+}
+
+/// [`describe`]; without `stop_early`, every body is scanned to its end (what
+/// the tests compare against).
+fn describe_scan(body: &str, stop_early: bool) -> Option<(String, String)> {
     let b = body.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -320,6 +399,21 @@ fn describe(body: &str) -> Option<(String, String)> {
             return None;
         }
         let v0 = skip_ws(b, i + 1);
+        // Once the type is known (and is not an error's, labelled by its
+        // code and text), nothing after a payload that fills the label can
+        // change it: a long value (a read's thousands of numbers) is read
+        // only as far as the label takes, not scanned to its end.
+        let settled = stop_early && kind.as_deref().is_some_and(|k| k != "error");
+        if settled
+            && payload.len() < budget
+            && !matches!(key, r#""type""# | r#""msg_id""# | r#""in_reply_to""#)
+        {
+            let room = budget.saturating_sub(payload.len() + key.len() + 2);
+            if value_is_long(b, v0, room) {
+                push_field(&mut payload, key, &body[v0..], room);
+                break;
+            }
+        }
         let v1 = value_end(b, v0)?;
         let value = &body[v0..v1];
         match key {
@@ -332,14 +426,8 @@ fn describe(body: &str) -> Option<(String, String)> {
                     error_text = Some(value);
                 }
                 if payload.len() < budget {
-                    payload.push(if payload.is_empty() { '{' } else { ',' });
-                    payload.push_str(key);
-                    payload.push(':');
-                    let mut take = value.len().min(budget.saturating_sub(payload.len()));
-                    while !value.is_char_boundary(take) {
-                        take -= 1;
-                    }
-                    payload.push_str(&value[..take]);
+                    let room = budget.saturating_sub(payload.len() + key.len() + 2);
+                    push_field(&mut payload, key, value, room);
                 }
             }
         }
@@ -374,6 +462,32 @@ fn describe(body: &str) -> Option<(String, String)> {
         out.push_str(&payload);
     }
     Some((kind, cut_chars(&out, MAX_TEXT)))
+}
+
+/// Appends `key:value` to a label's payload (`{` first, `,` after), the value
+/// cut to `room` bytes (at a character boundary).
+fn push_field(payload: &mut String, key: &str, value: &str, room: usize) {
+    payload.push(if payload.is_empty() { '{' } else { ',' });
+    payload.push_str(key);
+    payload.push(':');
+    let mut take = value.len().min(room);
+    while !value.is_char_boundary(take) {
+        take -= 1;
+    }
+    payload.push_str(&value[..take]);
+}
+
+/// Whether the JSON value starting at `b[i]` is longer than `room` bytes,
+/// looking no further than one byte past that. Not when the text ends
+/// first: a short rest is read in full (and checked) as before.
+fn value_is_long(b: &[u8], i: usize, room: usize) -> bool {
+    let cut = i + room + 1;
+    if cut >= b.len() {
+        return false;
+    }
+    // A string or container cut short has no end; a number or literal cut
+    // short ends at the cut.
+    !matches!(value_end(&b[..cut], i), Some(end) if end < cut)
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -569,7 +683,8 @@ fn partition_detail(v: &Value) -> String {
 }
 
 /// Reads `dir/messages.jsonl` and writes `dir/messages.html` beside it,
-/// marking the faults found in `ops`.
+/// marking the faults found in `ops`: for a stored test, whose journal is
+/// all there is.
 pub fn write_html(dir: &Path, workload: &str, ops: &[Op]) -> std::io::Result<()> {
     let file = std::fs::File::open(dir.join("messages.jsonl"))?;
     let mut read_error = None;
@@ -580,8 +695,14 @@ pub fn write_html(dir: &Path, workload: &str, ops: &[Op]) -> std::io::Result<()>
     if let Some(e) = read_error {
         return Err(e);
     }
+    write_html_from(dir, workload, ops, &d)
+}
+
+/// Writes `dir/messages.html` from a diagram already built (by the journal's
+/// writer as it wrote `messages.jsonl`), marking the faults found in `ops`.
+pub fn write_html_from(dir: &Path, workload: &str, ops: &[Op], d: &Diagram) -> std::io::Result<()> {
     let end = ops.iter().map(|o| o.time / 1000).max().unwrap_or(0);
-    let page = render(workload, &d, &faults(ops), end);
+    let page = render(workload, d, &faults(ops), end);
     std::fs::write(dir.join("messages.html"), page)
 }
 
@@ -629,13 +750,19 @@ pub fn data_json(d: &Diagram, faults: &[Fault], end: u64) -> String {
         if i > 0 {
             s.push(',');
         }
-        let end = a.end.map_or(-1, |e| e as i64);
-        let reason = a.dropped.map_or(-1, |r| r as i64);
-        let _ = write!(
-            s,
-            "[{},{end},{},{},{},{reason},",
-            a.send, a.src, a.dest, a.kind
-        );
+        // Pushed digit by digit: the formatting machinery cost more than
+        // the rest of the page (six numbers for each of 20,000 arrows).
+        s.push('[');
+        push_u64(&mut s, a.send);
+        s.push(',');
+        push_opt(&mut s, a.end);
+        for n in [a.src, a.dest, a.kind] {
+            s.push(',');
+            push_u64(&mut s, n as u64);
+        }
+        s.push(',');
+        push_opt(&mut s, a.dropped.map(|r| r as u64));
+        s.push(',');
         push_json_str(&mut s, &a.text);
         s.push(']');
     }
@@ -657,6 +784,31 @@ pub fn data_json(d: &Diagram, faults: &[Fault], end: u64) -> String {
     }
     s.push_str("]}");
     s
+}
+
+/// `n` in decimal.
+fn push_u64(s: &mut String, n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// `n` in decimal, or `-1` for none.
+fn push_opt(s: &mut String, n: Option<u64>) {
+    match n {
+        Some(n) => push_u64(s, n),
+        None => s.push_str("-1"),
+    }
 }
 
 const MESSAGES_JS: &str = include_str!("report/messages.js");
@@ -952,5 +1104,54 @@ mod describe_tests {
         );
         assert_eq!(d("[1]"), None);
         assert_eq!(d(r#"{"type":"x","a":"#), None);
+    }
+
+    /// A random JSON value, sometimes long, with multi-byte characters.
+    fn value(rng: &mut impl rand::Rng, depth: u32) -> String {
+        match rng.random_range(0..if depth > 2 { 4 } else { 6 }) {
+            0 => rng.random_range(0..100_000u64).to_string(),
+            1 => ["null", "true", "-1.5e3"][rng.random_range(0..3)].to_string(),
+            2 => {
+                let n = rng.random_range(0..300);
+                let s: String = (0..n)
+                    .map(|i| ['a', 'é', '"', '😀', ' ', '\\'][(i * 7 + n) % 6])
+                    .collect();
+                serde_json::Value::from(s).to_string()
+            }
+            3 => format!(
+                "[{}]",
+                (0..rng.random_range(0..400))
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            4 => format!("[{},{}]", value(rng, depth + 1), value(rng, depth + 1)),
+            _ => format!(
+                "{{\"k\":{},\"l\":{}}}",
+                value(rng, depth + 1),
+                value(rng, depth + 1)
+            ),
+        }
+    }
+
+    #[test]
+    fn lamport_describe_stops_early_with_the_same_label() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..3000 {
+            let mut fields: Vec<String> = (0..rng.random_range(0..5))
+                .map(|i| format!("\"f{i}\":{}", value(&mut rng, 0)))
+                .collect();
+            let kind = ["gossip", "error", "read_ok"][rng.random_range(0..3)];
+            if kind == "error" {
+                fields.push(format!("\"code\":{}", rng.random_range(0..30)));
+                fields.push(format!("\"text\":{}", value(&mut rng, 3)));
+            }
+            let at = rng.random_range(0..=fields.len());
+            fields.insert(at, format!("\"type\":\"{kind}\""));
+            let body = format!("{{{}}}", fields.join(","));
+            assert_eq!(describe(&body), describe_scan(&body, false), "{body}");
+            assert!(describe(&body).is_some(), "{body}");
+        }
     }
 }

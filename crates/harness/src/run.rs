@@ -167,7 +167,14 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     let journal = match &dir {
         Some(d) => {
             let p = d.path.join("messages.jsonl");
-            Journal::to_file(&p).map_err(|source| HarnessError::Store {
+            // The diagram is built as the journal is written, so
+            // messages.html need not read it back.
+            let journal = if crate::report::enabled() {
+                Journal::to_file_with_diagram(&p)
+            } else {
+                Journal::to_file(&p)
+            };
+            journal.map_err(|source| HarnessError::Store {
                 path: p.display().to_string(),
                 source,
             })?
@@ -241,10 +248,11 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     }
     // Every host is gone: what is still queued will never be delivered.
     net.finish();
+    let diagram = net.take_diagram();
     // Nothing records any more: move the operations out rather than copy them.
     let exceptions = history.exceptions_json();
     let ops = history.take_ops();
-    let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, || {
+    let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, diagram, || {
         result.is_ok().then(|| {
             let checked = workload.check(&ops);
             (checked, stats(&ops), availability(&ops, cfg.availability))
@@ -302,24 +310,28 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
 
 /// Writes `history.jsonl`, `messages.html` and `timeline.html` (when the
 /// test keeps a store) on threads of their own while `analyse` runs on this
-/// one, then points the store's `latest` links at the test. The first two
-/// take about as long to write as a broadcast test's checker takes to run,
-/// and none needs another.
+/// one, then points the store's `latest` links at the test. None needs
+/// another. messages.html is drawn from `diagram`, which the journal built
+/// as it wrote (without one, from messages.jsonl read back).
 fn store_while<T>(
     dir: Option<&TestDir>,
     workload: &str,
     ops: &[Op],
+    diagram: Option<crate::lamport::Diagram>,
     analyse: impl FnOnce() -> T,
 ) -> Result<T, HarnessError> {
     let Some(d) = dir else {
         return Ok(analyse());
     };
     std::thread::scope(|scope| {
-        // Two threads, not one: the diagram re-reads the whole journal and
-        // is the longest of these jobs, so the timeline should not wait on it.
         let pages = crate::report::enabled().then(|| {
             (
-                scope.spawn(|| crate::lamport::write_html(&d.path, workload, ops)),
+                scope.spawn(|| match &diagram {
+                    Some(diagram) => {
+                        crate::lamport::write_html_from(&d.path, workload, ops, diagram)
+                    }
+                    None => crate::lamport::write_html(&d.path, workload, ops),
+                }),
                 scope.spawn(|| crate::report::write_timeline(&d.path, workload, ops)),
             )
         });

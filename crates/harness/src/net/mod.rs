@@ -64,7 +64,6 @@ pub enum NetError {
 struct Pending {
     deadline: Instant,
     env: Envelope,
-    line: String,
 }
 
 impl PartialEq for Pending {
@@ -145,7 +144,7 @@ impl State {
     /// Counts and journals a copy of a message that will never be delivered.
     fn drop_msg(&mut self, m: MsgRef, reason: DropReason) {
         self.journal
-            .record_fate("drop", Some(reason.name()), self.clock.now_ns(), m);
+            .drop_msg(self.clock.now_ns(), m.id, reason.name());
         self.stats.record_drop(m.src, m.dest, reason);
     }
 }
@@ -246,11 +245,10 @@ impl Net {
         } else {
             s.latency.draw()
         };
-        let line = env.to_line();
-        s.journal.record("send", s.clock.now_ns(), &line);
+        s.journal.send(s.clock.now_ns(), &env);
         s.stats.record_send(&env.src, &env.dest);
         if s.log_send {
-            tracing::info!(target: "maelstrom::net", "[net] :send {line}");
+            tracing::info!(target: "maelstrom::net", "[net] :send {}", env.to_line());
         }
         let (lost, duplicated) = match &mut s.faults {
             Some(f) if f.nodes.contains(&env.src) && f.nodes.contains(&env.dest) => {
@@ -273,26 +271,23 @@ impl Net {
             return Ok(());
         }
         if duplicated {
-            s.journal
-                .record_fate("duplicate", None, s.clock.now_ns(), m);
+            s.journal.duplicate(s.clock.now_ns(), m.id);
             s.stats.record_duplicate(m.src, m.dest);
         }
-        let copy = duplicated.then(|| (s.latency.draw(), env.clone(), line.clone()));
+        let copy = duplicated.then(|| (s.latency.draw(), env.clone()));
         let now = Instant::now();
         if let Some(q) = s.queues.get_mut(&env.dest) {
             let head_before = q.head();
             q.heap.push(Pending {
                 deadline: now + latency,
                 env,
-                line,
             });
             // The duplicate keeps the message id: it is the same message,
             // delivered twice, each copy with its own delay.
-            if let Some((latency, env, line)) = copy {
+            if let Some((latency, env)) = copy {
                 q.heap.push(Pending {
                     deadline: now + latency,
                     env,
-                    line,
                 });
             }
             // The receiver sleeps until its head's deadline and re-reads the
@@ -391,9 +386,10 @@ impl Net {
             s.drop_msg(p.msg_ref(), DropReason::Crashed);
             return None;
         }
-        s.journal.record("recv", s.clock.now_ns(), &p.line);
+        s.journal
+            .deliver(s.clock.now_ns(), p.env.id.unwrap_or_default());
         if s.log_recv {
-            tracing::info!(target: "maelstrom::net", "[net] :recv {}", p.line);
+            tracing::info!(target: "maelstrom::net", "[net] :recv {}", p.env.to_line());
         }
         s.stats.record_recv(&p.env.src, &p.env.dest);
         Some(p.env)
@@ -419,9 +415,16 @@ impl Net {
         self.state.borrow_mut().journal.flush();
     }
 
+    /// The Lamport diagram the journal built while writing, if it was asked
+    /// to ([`Journal::to_file_with_diagram`]); call after [`Net::finish`].
+    pub fn take_diagram(&self) -> Option<crate::lamport::Diagram> {
+        self.state.borrow_mut().journal.take_diagram()
+    }
+
     /// Ends the test's traffic: every message still queued is dropped as
     /// [`DropReason::InFlightAtEnd`] (in message-id order, so the journal is
-    /// deterministic), and the journal is flushed. Call it once every
+    /// deterministic), and the journal is written out (its writer thread
+    /// stopped: later events are written on this thread). Call it once every
     /// participant has stopped; later sends are still accounted for.
     pub fn finish(&self) {
         let mut guard = self.state.borrow_mut();
@@ -435,7 +438,7 @@ impl Net {
         for p in &left {
             s.drop_msg(p.msg_ref(), DropReason::InFlightAtEnd);
         }
-        s.journal.flush();
+        s.journal.finish();
     }
 }
 

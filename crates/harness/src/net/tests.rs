@@ -101,7 +101,8 @@ async fn every_message_is_delivered_or_dropped_with_a_reason() {
         LatencyDist::Constant,
         rand::rngs::StdRng::seed_from_u64(1),
     );
-    let net = Net::new(Clock::start(), lat, Journal::to_file(&path).unwrap());
+    let journal = Journal::to_file_with_diagram(&path).unwrap();
+    let net = Net::new(Clock::start(), lat, journal);
     for id in ["n1", "n2", "n3", "c1", "c2"] {
         net.register(id);
     }
@@ -193,4 +194,65 @@ async fn every_message_is_delivered_or_dropped_with_a_reason() {
     let json = s.to_json(0);
     assert_eq!(json["all"]["drop-counts"]["recipient-gone"], 2);
     assert_eq!(json["all"]["dup-count"], 1);
+
+    // The diagram built while writing is the one read back from the file.
+    let built = net.take_diagram().expect("asked for");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let read = crate::lamport::read(text.lines());
+    assert_eq!(built.arrows, read.arrows);
+    assert_eq!(built.arrows.len(), 12, "11 sends and the duplicate's copy");
+    assert_eq!(
+        (built.participants, built.types, built.reasons),
+        (read.participants, read.types, read.reasons)
+    );
+}
+
+/// The lines the journal wrote before it had a thread of its own.
+fn message_line(kind: &str, time: u64, env: &Envelope) -> String {
+    format!(
+        r#"{{"type":"{kind}","time":{time},"message":{}}}"#,
+        env.to_line()
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_journal_writes_every_event_in_order_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messages.jsonl");
+    let lat = Latency::new(
+        Duration::ZERO,
+        LatencyDist::Constant,
+        rand::rngs::StdRng::seed_from_u64(1),
+    );
+    let clock = Clock::start();
+    let net = Net::new(clock, lat, Journal::to_file(&path).unwrap());
+    for id in ["n1", "c1", "c2"] {
+        net.register(id);
+    }
+    net.retire("c2");
+    let mut expected = Vec::new();
+    // Several batches' worth, time moving on between messages.
+    for n in 0..1500u64 {
+        tokio::time::advance(Duration::from_micros(7)).await;
+        net.send(msg("c1", "n1", n)).unwrap();
+        let t = clock.now_ns();
+        let got = net.recv("n1").await.unwrap();
+        expected.push(message_line("send", t, &got));
+        expected.push(message_line("recv", clock.now_ns(), &got));
+    }
+    net.flush_journal();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+    // After the end, a late message is still written, on this thread.
+    net.finish();
+    net.send(msg("n1", "c2", 7)).unwrap();
+    net.flush_journal();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let late: Vec<_> = text.lines().skip(expected.len()).collect();
+    assert_eq!(late.len(), 2, "{late:?}");
+    assert!(late[0].starts_with(r#"{"type":"send""#), "{late:?}");
+    assert!(
+        late[1].ends_with(r#""reason":"recipient-gone","id":1500,"src":"n1","dest":"c2"}"#),
+        "{late:?}"
+    );
 }

@@ -85,10 +85,28 @@ pub fn show_value(v: &Value, max: usize) -> String {
 
 /// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
 pub fn cut_chars(s: &str, max: usize) -> String {
+    // Sliced, not collected char by char: this runs for every message label.
+    if s.len() <= max {
+        // No more bytes than `max`, so no more characters.
+        return s.to_string();
+    }
+    if s.as_bytes()[..max].is_ascii() {
+        // One byte a character, and there is a character past `max`.
+        let keep = max.saturating_sub(1);
+        let mut out = String::with_capacity(keep + '…'.len_utf8());
+        out.push_str(&s[..keep]);
+        out.push('…');
+        return out;
+    }
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some(_) => {
-            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+            let keep = s
+                .char_indices()
+                .nth(max.saturating_sub(1))
+                .map_or(s.len(), |(i, _)| i);
+            let mut out = String::with_capacity(keep + '…'.len_utf8());
+            out.push_str(&s[..keep]);
             out.push('…');
             out
         }
@@ -107,6 +125,24 @@ mod tests {
         assert_eq!(out, r#""\u003c/script\u003e\u0026\"\\\n\u0001é""#);
         let back: String = serde_json::from_str(&out).unwrap();
         assert_eq!(back, "</script>&\"\\\n\u{1}é");
+    }
+
+    #[test]
+    fn cut_chars_counts_characters_not_bytes() {
+        // What the function did before its fast paths: the reference.
+        let slow = |s: &str, max: usize| match s.char_indices().nth(max) {
+            None => s.to_string(),
+            Some(_) => {
+                let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+                out.push('…');
+                out
+            }
+        };
+        for s in ["", "a", "abcdef", "ééééé", "abé", "éab", "a…b…c", "😀😀abc"] {
+            for max in 0..8 {
+                assert_eq!(cut_chars(s, max), slow(s, max), "{s:?} {max}");
+            }
+        }
     }
 
     #[test]
