@@ -788,19 +788,7 @@ pub fn data_json(d: &Diagram, faults: &[Fault], end: u64) -> String {
 
 /// `n` in decimal.
 fn push_u64(s: &mut String, n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    s.push_str(itoa::Buffer::new().format(n));
 }
 
 /// `n` in decimal, or `-1` for none.

@@ -447,18 +447,7 @@ fn write_fate(
 
 /// `n` in decimal, without the formatting machinery (two numbers a line).
 fn write_u64(out: &mut impl Write, n: u64) -> std::io::Result<()> {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.write_all(&buf[i..])
+    out.write_all(itoa::Buffer::new().format(n).as_bytes())
 }
 
 /// A message's serialised envelope, kept until every copy is resolved.
