@@ -361,16 +361,17 @@ pub fn analyze(dir: &Path) -> Result<Outcome, HarnessError> {
         Value::Null => json!({"valid": true}),
         v => v.clone(),
     };
-    let results = json!({
-        "valid": valid,
-        "seed": cfg.seed,
-        "workload": checked.details,
-        "stats": st,
-        "availability": av,
-        "net": kept("net"),
-        "exceptions": kept("exceptions"),
-        "protocol": kept("protocol"),
-    });
+    let results = crate::run::ResultsJson {
+        valid,
+        seed: cfg.seed,
+        workload: checked.details,
+        stats: st,
+        availability: av,
+        net: kept("net"),
+        exceptions: kept("exceptions"),
+        protocol: kept("protocol"),
+    }
+    .to_value();
     let path = dir.join("results.json");
     std::fs::write(
         &path,

@@ -274,16 +274,17 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         .count() as u64;
     // A node that broke the protocol fails the test whatever its history says.
     let valid = Validity::merge_all([checked.valid, st.valid, av.valid, protocol.validity()]);
-    let results = json!({
-        "valid": valid,
-        "seed": cfg.seed,
-        "workload": checked.details,
-        "stats": st,
-        "availability": av,
-        "net": net.stats().to_json(invocations),
-        "exceptions": exceptions,
-        "protocol": protocol.to_json(),
-    });
+    let results = ResultsJson {
+        valid,
+        seed: cfg.seed,
+        workload: checked.details,
+        stats: st,
+        availability: av,
+        net: net.stats().to_json(invocations),
+        exceptions,
+        protocol: protocol.to_json(),
+    }
+    .to_value();
     if let Some(d) = &dir {
         d.write(
             "results.json",
@@ -306,6 +307,35 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         results,
         store_dir: dir.map(|d| d.path),
     })
+}
+
+/// results.json's sections: what `maelstrom test` writes and `maelstrom
+/// analyze` rewrites, built in one place so both write the same keys.
+#[derive(serde::Serialize)]
+pub(crate) struct ResultsJson {
+    /// The merged verdict.
+    pub valid: Validity,
+    /// The test's seed.
+    pub seed: u64,
+    /// The workload checker's details.
+    pub workload: Value,
+    /// Operation counts.
+    pub stats: maelstrom_check::stats::StatsResult,
+    /// The availability check.
+    pub availability: maelstrom_check::stats::AvailabilityResult,
+    /// Network statistics.
+    pub net: Value,
+    /// Node crashes and other exceptions.
+    pub exceptions: Value,
+    /// Protocol violations.
+    pub protocol: Value,
+}
+
+impl ResultsJson {
+    /// As a JSON object (keys sorted, as `json!` builds them).
+    pub(crate) fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
 }
 
 /// Writes `history.jsonl`, `messages.html` and `timeline.html` (when the
