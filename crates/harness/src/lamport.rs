@@ -23,7 +23,6 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -32,6 +31,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::fnv::IdMap;
 use crate::net::is_client;
 use crate::report::data::{cut_chars, push_json_str};
 use crate::report::html::esc;
@@ -77,33 +77,8 @@ pub struct Diagram {
     pub left_out: u64,
 }
 
-/// An index of names: FNV-1a, not std's SipHash, as these are a few short
-/// ids looked up three times a message (the order of the table never
-/// depends on the hash).
-type NameIndex = HashMap<String, usize, BuildHasherDefault<Fnv>>;
-
-/// FNV-1a over the bytes hashed.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
+/// An index of names: a few short ids looked up three times a message.
+type NameIndex = IdMap<String, usize>;
 
 /// A table of names, each given the next index when first seen.
 fn intern(names: &mut Vec<String>, index: &mut NameIndex, name: &str) -> usize {

@@ -21,6 +21,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod faults;
+mod fnv;
 pub mod handoff;
 pub mod history;
 pub mod host;

@@ -90,20 +90,18 @@ impl ChannelHost {
                     let relay = msg.src != id
                         && maelstrom_proto::is_client_id(&msg.src)
                         && env.protocol.is_node(&msg.dest);
-                    let (kind, problem) = if msg.src != id && !relay {
+                    let (msg, (kind, problem)) = if msg.src != id && !relay {
                         let found = serde_json::to_string(&msg.src).unwrap_or_default();
-                        (
-                            Kind::WrongSrc,
-                            format!("its src is {found}, but node {id} may only send as {id:?}"),
-                        )
+                        let why =
+                            format!("its src is {found}, but node {id} may only send as {id:?}");
+                        (msg, (Kind::WrongSrc, why))
                     } else {
-                        match env.net.check_route(&msg.src, &msg.dest) {
-                            Ok(()) => {
-                                // Checked just above, on this thread: accepted.
-                                let _ = env.net.send(msg);
-                                continue;
+                        match env.net.send_or_refuse(msg) {
+                            Ok(()) => continue,
+                            Err(refused) => {
+                                let (e, msg) = *refused;
+                                (msg, crate::protocol::refused(e))
                             }
-                            Err(e) => crate::protocol::refused(e),
                         }
                     };
                     let line = msg.to_line();

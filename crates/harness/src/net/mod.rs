@@ -18,7 +18,7 @@ mod stats;
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 
 use maelstrom_proto::Envelope;
@@ -30,6 +30,7 @@ use rand::rngs::StdRng;
 use rand::Rng;
 
 use crate::clock::Clock;
+use crate::fnv::IdMap;
 pub use journal::{Journal, MsgRef};
 pub use latency::Latency;
 pub use stats::{is_client, Counts, DropReason, NetStats};
@@ -111,7 +112,7 @@ struct State {
     clock: Clock,
     next_id: u64,
     // Looked up by id only, never iterated, so a HashMap cannot shape output.
-    queues: HashMap<String, Queue>,
+    queues: IdMap<String, Queue>,
     retired: BTreeSet<String>,
     /// dest -> sources whose messages it drops.
     partitions: BTreeMap<String, BTreeSet<String>>,
@@ -175,7 +176,7 @@ impl Net {
             state: Rc::new(RefCell::new(State {
                 clock,
                 next_id: 0,
-                queues: HashMap::new(),
+                queues: IdMap::default(),
                 retired: BTreeSet::new(),
                 partitions: BTreeMap::new(),
                 latency,
@@ -226,18 +227,20 @@ impl Net {
         self.state.borrow().queues.contains_key(id)
     }
 
-    /// Whether [`Net::send`] would accept a message from `src` to `dest`, and
-    /// if not, why. A host checks first so that it can keep a refused message
-    /// for its report without copying every message it sends.
-    pub fn check_route(&self, src: &str, dest: &str) -> Result<(), NetError> {
-        self.state.borrow().check_route(src, dest)
+    /// Sends a message: assigns its id, journals it and queues it for delivery.
+    pub fn send(&self, env: Envelope) -> Result<(), NetError> {
+        self.send_or_refuse(env).map_err(|refused| refused.0)
     }
 
-    /// Sends a message: assigns its id, journals it and queues it for delivery.
-    pub fn send(&self, mut env: Envelope) -> Result<(), NetError> {
+    /// [`Net::send`], handing a refused message back with the reason, so a
+    /// host can keep it for its report without copying every message it sends
+    /// or checking each route twice. (Boxed: refusals are rare.)
+    pub fn send_or_refuse(&self, mut env: Envelope) -> Result<(), Box<(NetError, Envelope)>> {
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
-        s.check_route(&env.src, &env.dest)?;
+        if let Err(e) = s.check_route(&env.src, &env.dest) {
+            return Err(Box::new((e, env)));
+        }
         env.id = Some(s.next_id);
         s.next_id += 1;
         let latency = if is_client(&env.src) || is_client(&env.dest) {
