@@ -414,21 +414,12 @@ pub const WORKLOADS: &[Api] = &[
               Each key's history must be linearizable. Missing keys are error 20, a cas whose \
               from does not match is error 22.",
         rpcs: &[
-            Rpc {
-                request: "read",
-                doc: "Returns the value of key.",
-                fields: &[field("key", Shape::Any)],
-                reply: reply("read_ok", &[("value", Shape::Any)]),
-            },
-            Rpc {
-                request: "write",
-                doc: "Sets key to value.",
-                fields: &[field("key", Shape::Any), field("value", Shape::Any)],
-                reply: reply("write_ok", &[]),
-            },
+            KV_READ,
+            KV_WRITE,
             Rpc {
                 request: "cas",
-                doc: "Sets key to to if its value is from.",
+                doc: "Sets key to to if its value is from: error 22 (precondition-failed) if it \
+                      is not, error 20 if key has no value.",
                 fields: &[
                     field("key", Shape::Any),
                     field("from", Shape::Any),
@@ -496,19 +487,26 @@ pub const WORKLOADS: &[Api] = &[
     },
 ];
 
+/// A register's read, the same in the lin-kv workload and the KV services.
+const KV_READ: Rpc = Rpc {
+    request: "read",
+    doc: "Returns the value of key; error 20 (key-does-not-exist) if it has none.",
+    fields: &[field("key", Shape::Any)],
+    reply: reply("read_ok", &[("value", Shape::Any)]),
+};
+
+/// A register's write, the same in the lin-kv workload and the KV services.
+const KV_WRITE: Rpc = Rpc {
+    request: "write",
+    doc: "Sets key to value.",
+    fields: &[field("key", Shape::Any), field("value", Shape::Any)],
+    reply: reply("write_ok", &[]),
+};
+
+/// The KV services' RPCs: the workload's, and a cas that may create the key.
 const KV_RPCS: &[Rpc] = &[
-    Rpc {
-        request: "read",
-        doc: "Returns the value of key; error 20 (key-does-not-exist) if it has none.",
-        fields: &[field("key", Shape::Any)],
-        reply: reply("read_ok", &[("value", Shape::Any)]),
-    },
-    Rpc {
-        request: "write",
-        doc: "Sets key to value.",
-        fields: &[field("key", Shape::Any), field("value", Shape::Any)],
-        reply: reply("write_ok", &[]),
-    },
+    KV_READ,
+    KV_WRITE,
     Rpc {
         request: "cas",
         doc: "Sets key to to if its value is from: error 22 (precondition-failed) if it is \
