@@ -61,3 +61,74 @@ fn a_request_that_is_not_a_test_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not hold a test"), "{err}");
 }
+
+#[test]
+fn a_library_binary_announces_its_handoff_before_it_runs_the_test() {
+    let dir = scratch("handoff-announce");
+    let reply_to = dir.join("reply.json");
+    let mut test = TestConfig::new("echo", NodeProgram::default());
+    test.time_limit = std::time::Duration::from_secs(1);
+    test.store_root = None;
+    let request = SimRequest {
+        version: HANDOFF_VERSION,
+        test,
+        job: Job::One,
+        reply_to: reply_to.clone(),
+    };
+    let out = Command::new(echo_reference())
+        .env(REQUEST_ENV, serde_json::to_string(&request).unwrap())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some(probe_reply().as_str()),
+        "{stdout}"
+    );
+    assert!(reply_to.exists(), "the test ran and answered");
+}
+
+/// `maelstrom test --sim` with `bin`: exit code and stderr.
+fn test_sim_with(bin: &std::path::Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_maelstrom"))
+        .args(["test", "--sim", "-w", "echo", "--time-limit", "1", "--bin"])
+        .arg(bin)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn test_sim_refuses_a_binary_that_is_not_a_library_node_in_words() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("handoff-not-library");
+    for (name, script, why) in [
+        (
+            "silent",
+            "#!/bin/sh\nexit 0\n",
+            "printed nothing when asked",
+        ),
+        (
+            "chatty",
+            "#!/bin/sh\necho hello\n",
+            "answered \"hello\" when asked",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let (code, stderr) = test_sim_with(&path);
+        assert_eq!(code, Some(254), "{name}: {stderr}");
+        assert!(
+            stderr.contains("--sim needs a node binary built with"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(why), "{name}: {stderr}");
+    }
+}

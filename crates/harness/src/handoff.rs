@@ -2,13 +2,16 @@
 //! `maelstrom-node`, for tests in simulation.
 //!
 //! The CLI cannot link a learner's node, so the node binary runs the test
-//! itself, in-process on virtual time. The CLI parses the command line once,
-//! asks the binary whether it speaks this handoff ([`PROBE_ENV`], answered
-//! with [`probe_reply`]), then runs it with a [`SimRequest`] (a versioned,
-//! serialised [`TestConfig`] and what to do with it) in [`REQUEST_ENV`]. The
-//! binary answers with a [`SimReply`] written to the file the request names,
-//! and the CLI prints the report. Both sides check [`HANDOFF_VERSION`]: a node
-//! built against another version is told to rebuild, never misread.
+//! itself, in-process on virtual time. The CLI parses the command line once
+//! and runs the binary with a [`SimRequest`] (a versioned, serialised
+//! [`TestConfig`] and what to do with it) in [`REQUEST_ENV`]. A library
+//! binary first prints [`probe_reply`] (the handoff version it speaks) alone
+//! on its stdout's first line, then runs the test and answers with a
+//! [`SimReply`] written to the file the request names, and the CLI prints the
+//! report. A binary whose first line is anything else is stopped, and the
+//! probe ([`PROBE_ENV`], which asks only for that line) says why in words.
+//! Both sides check [`HANDOFF_VERSION`]: a node built against another version
+//! is told to rebuild, never misread.
 //!
 //! A node binary does only what a request asks (one test, or a sweep of
 //! seeds): no other command of the CLI is reachable from it.
@@ -28,7 +31,7 @@ use crate::{HarnessError, NodeProgram, Outcome, TestConfig, Validity};
 
 /// The version of [`SimRequest`] and [`SimReply`]; bumped on any change to them
 /// or to [`TestConfig`]'s serialised form.
-pub const HANDOFF_VERSION: u32 = 1;
+pub const HANDOFF_VERSION: u32 = 2;
 /// Set (to anything) to ask a binary whether it can run simulations.
 pub const PROBE_ENV: &str = "MAELSTROM_SIM_PROBE";
 /// Holds a [`SimRequest`] as JSON.
@@ -264,6 +267,13 @@ pub fn serve_if_asked(nodes: LibraryNodes) -> Option<i32> {
         return Some(0);
     }
     let text = std::env::var_os(REQUEST_ENV)?;
+    // The CLI waits for this line before it waits for the test.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", probe_reply());
+        let _ = out.flush();
+    }
     let request: SimRequest = match serde_json::from_str(&text.to_string_lossy()) {
         Ok(r) => r,
         Err(e) => {
@@ -327,14 +337,6 @@ const EXIT_BAD_REQUEST: i32 = 254;
 /// In the CLI: whether `bin` answers the probe with this handoff's version;
 /// the error says what to do if not.
 pub fn probe(bin: &Path) -> Result<(), String> {
-    let not_library = |why: &str| {
-        format!(
-            "--sim needs a node binary built with the maelstrom-node library (with its \
-             default `sim` feature), and {} {why}. Run the test without --sim to test any \
-             binary as processes.",
-            bin.display()
-        )
-    };
     let mut child = Command::new(bin)
         .env(PROBE_ENV, "1")
         .env_remove(REQUEST_ENV)
@@ -344,17 +346,11 @@ pub fn probe(bin: &Path) -> Result<(), String> {
         .spawn()
         .map_err(|e| format!("cannot run --bin {}: {e}", bin.display()))?;
     let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-        let _ = tx.send(line);
-    });
-    let answer = rx.recv_timeout(PROBE_TIMEOUT);
+    let answer = first_line(stdout, None);
     let _ = child.kill();
     let _ = child.wait();
     match answer {
-        Ok(line) => match line.trim_end().strip_prefix(PROBE_PREFIX) {
+        Some(line) => match line.trim_end().strip_prefix(PROBE_PREFIX) {
             Some(v) if v == HANDOFF_VERSION.to_string() => Ok(()),
             Some(v) => Err(format!(
                 "{} was built with a maelstrom-node that speaks handoff v{v}, and this \
@@ -366,23 +362,79 @@ pub fn probe(bin: &Path) -> Result<(), String> {
                  hand a test to: rebuild both from the same workspace.",
                 bin.display()
             )),
-            None if line.is_empty() => Err(not_library("printed nothing when asked")),
-            None => Err(not_library(&format!(
-                "answered {:?} when asked",
-                line.trim_end()
-            ))),
+            None if line.is_empty() => Err(not_library(bin, "printed nothing when asked")),
+            None => Err(not_library(
+                bin,
+                &format!("answered {:?} when asked", line.trim_end()),
+            )),
         },
-        Err(_) => Err(not_library(&format!(
-            "did not answer within {} s",
-            PROBE_TIMEOUT.as_secs()
-        ))),
+        None => Err(not_library(
+            bin,
+            &format!("did not answer within {} s", PROBE_TIMEOUT.as_secs()),
+        )),
     }
 }
 
-/// In the CLI: runs `job` on `test` inside the library binary `bin` (probed
-/// already) and returns its reply.
-pub fn run_in_binary(bin: &Path, test: &TestConfig, job: Job) -> Result<Reply, String> {
-    let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp folder: {e}"))?;
+/// Why `bin` cannot run a simulation, and what to do instead.
+fn not_library(bin: &Path, why: &str) -> String {
+    format!(
+        "--sim needs a node binary built with the maelstrom-node library (with its \
+         default `sim` feature), and {} {why}. Run the test without --sim to test any \
+         binary as processes.",
+        bin.display()
+    )
+}
+
+/// Reads `stdout`'s first line on a thread of its own, and waits for it at
+/// most [`PROBE_TIMEOUT`] (`None` if it does not come; an empty line if
+/// stdout closed first). With `rest`, the thread then copies whatever else
+/// the binary prints there, so that a node's own prints still reach the user
+/// and never fill the pipe; the returned handle ends when stdout closes.
+fn first_line(
+    stdout: std::process::ChildStdout,
+    rest: Option<&mut Option<std::thread::JoinHandle<()>>>,
+) -> Option<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let copy_rest = rest.is_some();
+    let thread = std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut reader, &mut line);
+        let _ = tx.send(line);
+        if copy_rest {
+            let _ = std::io::copy(&mut reader, &mut std::io::stdout());
+        }
+    });
+    if let Some(slot) = rest {
+        *slot = Some(thread);
+    }
+    rx.recv_timeout(PROBE_TIMEOUT).ok()
+}
+
+/// Why [`run_in_binary`] has no reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// The binary cannot take a test (not built with the library, or with
+    /// another handoff version): nothing ran, and the message says what to do.
+    Refused(String),
+    /// The binary took the test but gave no usable answer.
+    Failed(String),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Refused(m) | RunError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// In the CLI: runs `job` on `test` inside the library binary `bin` and
+/// returns its reply. A binary that does not first announce this handoff's
+/// version is stopped, and the error says why, in the words of [`probe`].
+pub fn run_in_binary(bin: &Path, test: &TestConfig, job: Job) -> Result<Reply, RunError> {
+    let failed = RunError::Failed;
+    let dir = tempfile::tempdir().map_err(|e| failed(format!("cannot make a temp folder: {e}")))?;
     let reply_to = dir.path().join("reply.json");
     let request = SimRequest {
         version: HANDOFF_VERSION,
@@ -390,27 +442,56 @@ pub fn run_in_binary(bin: &Path, test: &TestConfig, job: Job) -> Result<Reply, S
         job,
         reply_to: reply_to.clone(),
     };
-    let json = serde_json::to_string(&request).map_err(|e| e.to_string())?;
-    let mut command = Command::new(bin);
-    command.env(REQUEST_ENV, json).env_remove(PROBE_ENV);
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    let json = serde_json::to_string(&request).map_err(|e| failed(e.to_string()))?;
+    let mut child = Command::new(bin)
+        .env(REQUEST_ENV, json)
+        .env_remove(PROBE_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| RunError::Refused(format!("cannot run --bin {}: {e}", bin.display())))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut copier = None;
+    let announced = first_line(stdout, Some(&mut copier));
+    if announced.as_deref().map(str::trim_end) != Some(probe_reply().as_str()) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(RunError::Refused(match announced {
+            None => not_library(
+                bin,
+                &format!("did not answer within {} s", PROBE_TIMEOUT.as_secs()),
+            ),
+            // Asked on its own, the binary says what it is.
+            Some(_) => probe(bin).err().unwrap_or_else(|| {
+                format!("{} did not take the test it was handed", bin.display())
+            }),
+        }));
+    }
+    let status = child
+        .wait()
+        .map_err(|e| failed(format!("cannot run {}: {e}", bin.display())))?;
+    if let Some(copier) = copier {
+        let _ = copier.join();
+    }
     let bytes = std::fs::read(&reply_to).map_err(|_| {
-        format!(
+        failed(format!(
             "{} ended ({status}) without answering the test it was handed",
             bin.display()
-        )
+        ))
     })?;
-    let reply: SimReply = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{} answered something unreadable: {e}", bin.display()))?;
+    let reply: SimReply = serde_json::from_slice(&bytes).map_err(|e| {
+        failed(format!(
+            "{} answered something unreadable: {e}",
+            bin.display()
+        ))
+    })?;
     if reply.version != HANDOFF_VERSION {
-        return Err(format!(
+        return Err(failed(format!(
             "{} answered in handoff v{}, this maelstrom binary speaks v{HANDOFF_VERSION}: \
              rebuild both from the same workspace.",
             bin.display(),
             reply.version
-        ));
+        )));
     }
     Ok(reply.result)
 }

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use maelstrom_harness::handoff::{self, Job, Reply, SeedRange};
+use maelstrom_harness::handoff::{self, Job, Reply, RunError, SeedRange};
 use maelstrom_harness::{rng, Validity};
 
 use super::shard::{self, SweepSummary};
@@ -60,10 +60,6 @@ pub fn test(args: &TestArgs, argv: &[String]) -> i32 {
             return EXIT_BAD_ARGS;
         }
     };
-    if let Err(msg) = handoff::probe(bin) {
-        eprintln!("{msg}");
-        return EXIT_BAD_ARGS;
-    }
     let job = match seeds {
         Some(seeds) => {
             let block = args.shard.map_or(seeds, |s| s.block(seeds));
@@ -98,7 +94,12 @@ pub fn test(args: &TestArgs, argv: &[String]) -> i32 {
     let started = Instant::now();
     let reply = match handoff::run_in_binary(bin, &cfg, job) {
         Ok(reply) => reply,
-        Err(msg) => {
+        // Not a binary that can run a simulation: the arguments are wrong.
+        Err(RunError::Refused(msg)) => {
+            eprintln!("{msg}");
+            return EXIT_BAD_ARGS;
+        }
+        Err(RunError::Failed(msg)) => {
             eprintln!("{msg}");
             return super::EXIT_CRASH;
         }

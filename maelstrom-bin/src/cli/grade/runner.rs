@@ -166,7 +166,7 @@ impl Job {
             },
             Ok(Reply::Crashed { message, .. }) => Ran::Crashed(message),
             Ok(Reply::Swept(_)) => Ran::Crashed("the node binary answered a sweep".into()),
-            Err(e) => Ran::Crashed(e),
+            Err(e) => Ran::Crashed(e.to_string()),
         }
     }
 }
