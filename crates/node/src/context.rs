@@ -11,9 +11,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::sync::{mpsc::UnboundedSender, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use crate::host::Outbox;
 use crate::kv::{KvClient, TsoClient};
 use crate::node::Request;
 use crate::tasks::Tasks;
@@ -33,7 +34,7 @@ struct Inner {
     node_ids: Vec<String>,
     next_msg_id: Cell<u64>,
     pending: RefCell<BTreeMap<u64, oneshot::Sender<Envelope>>>,
-    outbox: UnboundedSender<Envelope>,
+    outbox: Outbox,
     rng: RefCell<StdRng>,
     start: Instant,
     storage: Storage,
@@ -44,7 +45,7 @@ struct Inner {
 pub(crate) struct ContextParts {
     pub node_id: String,
     pub node_ids: Vec<String>,
-    pub outbox: UnboundedSender<Envelope>,
+    pub outbox: Outbox,
     pub seed: u64,
     pub storage: Storage,
     /// How many times this node has started on its storage (1 the first time).
@@ -131,8 +132,7 @@ impl Context {
     /// Sends a raw body as is.
     pub fn send_body(&self, dest: &str, body: Body) {
         let env = Envelope::new(self.inner.node_id.clone(), dest, body);
-        // The receiver is gone only when the node is shutting down; nothing to do.
-        let _ = self.inner.outbox.send(env);
+        self.inner.outbox.send(env);
     }
 
     /// Answers a request. Requests without a `msg_id` expect no reply, and get none.

@@ -195,6 +195,6 @@ impl Context {
         }
         let body = err.to_body(env.body.msg_id);
         let src = env.dest.clone();
-        let _ = host.outbox.send(Envelope::new(src, env.src.clone(), body));
+        host.outbox.send(Envelope::new(src, env.src.clone(), body));
     }
 }

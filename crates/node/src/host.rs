@@ -90,10 +90,38 @@ impl Inbox {
     }
 }
 
+/// Where the runtime puts what a node sends: a [`Host`]'s channel (stdio,
+/// tests), or, in simulation, the harness's network, handed each message as
+/// it is sent (a channel and a task between the two cost a hop per message).
+#[derive(Clone)]
+pub(crate) enum Outbox {
+    /// A [`Host`]'s outbox.
+    Channel(UnboundedSender<Envelope>),
+    /// The simulation's network.
+    #[cfg(feature = "sim")]
+    Network(maelstrom_harness::host::Outbox),
+}
+
+impl Outbox {
+    /// Sends `env`. It goes nowhere only when the node is shutting down:
+    /// nothing reads the outbox any more, and there is nothing to do.
+    pub(crate) fn send(&self, env: Envelope) {
+        match self {
+            Outbox::Channel(tx) => {
+                let _ = tx.send(env);
+            }
+            #[cfg(feature = "sim")]
+            Outbox::Network(out) => {
+                let _ = out.send(env);
+            }
+        }
+    }
+}
+
 /// What the runtime needs of a host besides its input.
 pub(crate) struct Outside {
     /// Outbound messages, each one whole.
-    pub outbox: UnboundedSender<Envelope>,
+    pub outbox: Outbox,
     /// Seed of the node's rng.
     pub seed: u64,
     /// Where durable state lives.
@@ -112,7 +140,7 @@ impl Host {
         (
             Inbox::Bounded(inbox),
             Outside {
-                outbox,
+                outbox: Outbox::Channel(outbox),
                 seed,
                 storage,
             },

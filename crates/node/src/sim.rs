@@ -48,7 +48,7 @@ pub use maelstrom_harness::{
 };
 use tokio::task::JoinHandle;
 
-use crate::host::{Inbox, Outside};
+use crate::host::{Inbox, Outbox, Outside};
 use crate::logging::{NodeLine, NodeName, TestClock};
 use crate::{Node, StorageBackend};
 
@@ -76,7 +76,7 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
         // bounded inbox of a `Host` is there for backpressure on stdin, which
         // the simulation does not have.
         let outside = Outside {
-            outbox,
+            outbox: Outbox::Network(outbox),
             seed,
             storage: StorageBackend::Memory(storage),
         };

@@ -6,10 +6,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use maelstrom_proto::Envelope;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, LocalSet};
 
-use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost, NodeLog};
+use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost, NodeLog, Outbox, Stopped};
 use crate::error::HarnessError;
 use crate::protocol::Kind;
 
@@ -25,7 +26,6 @@ impl ChannelHost {
     /// Starts node `id` from `factory` and pumps its channels to the network.
     pub fn start(id: &str, factory: &dyn NodeFactory, env: HostEnv) -> Self {
         let (in_tx, in_rx) = mpsc::unbounded_channel();
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel();
         let log = NodeLog::new(
             id,
             env.clock.started_at(),
@@ -37,6 +37,8 @@ impl ChannelHost {
         );
         let dispatch = factory.log_dispatch(&log);
         let paused = Rc::new(Pause::default());
+        let stopping = Rc::new(Cell::new(false));
+        let outbox = outbox(id, &env, &stopping, dispatch.is_some());
         // The node runs on a LocalSet of its own, driven by one task of ours
         // that stops polling it while the node is paused: every task the node
         // spawned (handlers, timers) lives there, so a pause freezes them all,
@@ -48,7 +50,7 @@ impl ChannelHost {
             let channels = NodeChannels {
                 id: id.to_string(),
                 inbox: in_rx,
-                outbox: out_tx,
+                outbox,
                 seed: crate::rng::node_seed(env.seed, id),
                 storage: env.durable_store(id),
                 log: log.clone(),
@@ -62,7 +64,6 @@ impl ChannelHost {
             dispatch,
             log,
         });
-        let stopping = Rc::new(Cell::new(false));
         let deliver = {
             let (id, net, paused) = (id.to_string(), env.net.clone(), paused.clone());
             tokio::task::spawn_local(async move {
@@ -79,53 +80,71 @@ impl ChannelHost {
                 }
             })
         };
-        let collect = {
-            let (id, stopping, paused) = (id.to_string(), stopping.clone(), paused.clone());
-            tokio::task::spawn_local(async move {
-                while let Some(msg) = out_rx.recv().await {
-                    // What a paused node sends leaves when it resumes.
-                    paused.wait_until_running().await;
-                    // The same rules as for a process's stdout: a message
-                    // that breaks them is the node's fault, recorded and dropped.
-                    let relay = msg.src != id
-                        && maelstrom_proto::is_client_id(&msg.src)
-                        && env.protocol.is_node(&msg.dest);
-                    let (msg, (kind, problem)) = if msg.src != id && !relay {
-                        let found = serde_json::to_string(&msg.src).unwrap_or_default();
-                        let why =
-                            format!("its src is {found}, but node {id} may only send as {id:?}");
-                        (msg, (Kind::WrongSrc, why))
-                    } else {
-                        match env.net.send_or_refuse(msg) {
-                            Ok(()) => continue,
-                            Err(refused) => {
-                                let (e, msg) = *refused;
-                                (msg, crate::protocol::refused(e))
-                            }
-                        }
-                    };
-                    let line = msg.to_line();
-                    let len = line.len() as u64;
-                    env.protocol
-                        .record(&id, kind, &problem, line.as_bytes(), len);
-                }
-                if !stopping.get() {
-                    let _ = env.faults.send(HarnessError::NodeCrashed {
-                        node: id.clone(),
-                        status: "(in-process node stopped)".into(),
-                        context: String::new(),
-                    });
-                }
-            })
-        };
         ChannelHost {
             id: id.to_string(),
             stopping,
             paused,
             // Aborting the driver drops the node's LocalSet and every task on it.
-            tasks: vec![node, driver, deliver, collect],
+            tasks: vec![node, driver, deliver],
         }
     }
+}
+
+/// Node `id`'s outbox: the same rules as for a process's stdout (a message
+/// that breaks them is the node's fault, recorded and dropped), then the
+/// network. The node sends from inside its own LocalSet, with its own log as
+/// the default `tracing` dispatcher (`node_logs`): the network's events (its
+/// `--log-net-send` lines) go to the harness's, captured here. When the
+/// node's last handle on it is dropped, the node has stopped: unless the
+/// harness stopped it, that is a crash.
+fn outbox(id: &str, env: &HostEnv, stopping: &Rc<Cell<bool>>, node_logs: bool) -> Outbox {
+    let harness_log = node_logs.then(|| tracing::dispatcher::get_default(|d| d.clone()));
+    let send = {
+        let (id, env, stopping) = (id.to_string(), env.clone(), stopping.clone());
+        move |msg: Envelope| {
+            if stopping.get() {
+                return Err(Stopped);
+            }
+            let relay = msg.src != id
+                && maelstrom_proto::is_client_id(&msg.src)
+                && env.protocol.is_node(&msg.dest);
+            let (msg, (kind, problem)) = if msg.src != id && !relay {
+                let found = serde_json::to_string(&msg.src).unwrap_or_default();
+                let why = format!("its src is {found}, but node {id} may only send as {id:?}");
+                (msg, (Kind::WrongSrc, why))
+            } else {
+                let sent = match &harness_log {
+                    Some(d) => tracing::dispatcher::with_default(d, || env.net.send_or_refuse(msg)),
+                    None => env.net.send_or_refuse(msg),
+                };
+                match sent {
+                    Ok(()) => return Ok(()),
+                    Err(refused) => {
+                        let (e, msg) = *refused;
+                        (msg, crate::protocol::refused(e))
+                    }
+                }
+            };
+            let line = msg.to_line();
+            let len = line.len() as u64;
+            env.protocol
+                .record(&id, kind, &problem, line.as_bytes(), len);
+            Ok(())
+        }
+    };
+    let on_close = {
+        let (id, faults, stopping) = (id.to_string(), env.faults.clone(), stopping.clone());
+        move || {
+            if !stopping.get() {
+                let _ = faults.send(HarnessError::NodeCrashed {
+                    node: id,
+                    status: "(in-process node stopped)".into(),
+                    context: String::new(),
+                });
+            }
+        }
+    };
+    Outbox::new(send, on_close)
 }
 
 impl NodeHost for ChannelHost {

@@ -17,7 +17,7 @@ mod node_log;
 mod process;
 mod stderr;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ pub struct NodeChannels {
     /// Messages delivered to the node.
     pub inbox: UnboundedReceiver<Envelope>,
     /// Messages the node sends.
-    pub outbox: UnboundedSender<Envelope>,
+    pub outbox: Outbox,
     /// The node's own seed, derived from the test's seed and the node id
     /// ([`crate::rng::node_seed`]): what a node process gets in `MAELSTROM_SEED`.
     pub seed: u64,
@@ -73,6 +73,52 @@ pub struct NodeChannels {
     /// The node's log (stderr, for a process): to its log file, echoed with
     /// `--log-stderr`.
     pub log: NodeLog,
+}
+
+/// Where an in-process node's messages go: each is handed to the network as
+/// it is sent, on the sending task's own stack (the checks a process's stdout
+/// gets, then [`crate::net::Net::send`]), not through a channel and a task of
+/// the harness that would take it off again. Clones share one outbox; when
+/// the last is dropped the node has stopped, as a process that closed its
+/// stdout.
+#[derive(Clone)]
+pub struct Outbox(Rc<OutboxInner>);
+
+struct OutboxInner {
+    send: Box<dyn Fn(Envelope) -> Result<(), Stopped>>,
+    on_close: Cell<Option<Box<dyn FnOnce()>>>,
+}
+
+impl Outbox {
+    /// An outbox that passes each message to `send`, and calls `on_close`
+    /// once its last clone is dropped.
+    pub fn new(
+        send: impl Fn(Envelope) -> Result<(), Stopped> + 'static,
+        on_close: impl FnOnce() + 'static,
+    ) -> Self {
+        Outbox(Rc::new(OutboxInner {
+            send: Box::new(send),
+            on_close: Cell::new(Some(Box::new(on_close))),
+        }))
+    }
+
+    /// Sends `env`, unless the node was stopped: then nothing it sends goes
+    /// anywhere.
+    pub fn send(&self, env: Envelope) -> Result<(), Stopped> {
+        (self.0.send)(env)
+    }
+}
+
+/// What [`Outbox::send`] says once the harness has stopped the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+impl Drop for OutboxInner {
+    fn drop(&mut self) {
+        if let Some(on_close) = self.on_close.take() {
+            on_close();
+        }
+    }
 }
 
 /// One node's durable state, as JSON values by key.
