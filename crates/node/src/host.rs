@@ -68,9 +68,9 @@ impl Host {
 pub(crate) enum Inbox {
     /// A [`Host`]'s inbox (stdio, tests).
     Bounded(Receiver<Inbound>),
-    /// The simulation's envelopes.
-    #[cfg_attr(not(feature = "sim"), allow(dead_code))]
-    Envelopes(UnboundedReceiver<Envelope>),
+    /// The simulation's network.
+    #[cfg(feature = "sim")]
+    Network(maelstrom_harness::host::Inbox),
 }
 
 impl Inbox {
@@ -78,7 +78,8 @@ impl Inbox {
     pub(crate) async fn recv(&mut self) -> Option<Inbound> {
         match self {
             Inbox::Bounded(rx) => rx.recv().await,
-            Inbox::Envelopes(rx) => rx.recv().await.map(Inbound::Message),
+            #[cfg(feature = "sim")]
+            Inbox::Network(inbox) => inbox.recv().await.map(Inbound::Message),
         }
     }
 

@@ -83,7 +83,7 @@ impl<N: Node> NodeFactory for LibraryNodes<N> {
         // One task, so that aborting it (a crash) stops the node, whose own
         // tasks stop when `serve`'s future is dropped.
         tokio::task::spawn_local(async move {
-            if let Err(e) = crate::dispatch::serve::<N>(Inbox::Envelopes(inbox), outside).await {
+            if let Err(e) = crate::dispatch::serve::<N>(Inbox::Network(inbox), outside).await {
                 tracing::error!("node {id} stopped: {e:#}");
             }
         })

@@ -7,10 +7,11 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use maelstrom_proto::Envelope;
-use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, LocalSet};
 
-use super::{HostEnv, HostFuture, NodeChannels, NodeFactory, NodeHost, NodeLog, Outbox, Stopped};
+use super::{
+    HostEnv, HostFuture, Inbox, NodeChannels, NodeFactory, NodeHost, NodeLog, Outbox, Stopped,
+};
 use crate::error::HarnessError;
 use crate::protocol::Kind;
 
@@ -25,7 +26,6 @@ pub struct ChannelHost {
 impl ChannelHost {
     /// Starts node `id` from `factory` and pumps its channels to the network.
     pub fn start(id: &str, factory: &dyn NodeFactory, env: HostEnv) -> Self {
-        let (in_tx, in_rx) = mpsc::unbounded_channel();
         let log = NodeLog::new(
             id,
             env.clock.started_at(),
@@ -39,6 +39,7 @@ impl ChannelHost {
         let paused = Rc::new(Pause::default());
         let stopping = Rc::new(Cell::new(false));
         let outbox = outbox(id, &env, &stopping, dispatch.is_some());
+        let inbox = Inbox::new(id, &env.net, dispatch.is_some());
         // The node runs on a LocalSet of its own, driven by one task of ours
         // that stops polling it while the node is paused: every task the node
         // spawned (handlers, timers) lives there, so a pause freezes them all,
@@ -49,7 +50,7 @@ impl ChannelHost {
             let _inside = node_set.enter();
             let channels = NodeChannels {
                 id: id.to_string(),
-                inbox: in_rx,
+                inbox,
                 outbox,
                 seed: crate::rng::node_seed(env.seed, id),
                 storage: env.durable_store(id),
@@ -64,28 +65,12 @@ impl ChannelHost {
             dispatch,
             log,
         });
-        let deliver = {
-            let (id, net, paused) = (id.to_string(), env.net.clone(), paused.clone());
-            tokio::task::spawn_local(async move {
-                loop {
-                    // A paused node takes nothing off the network: its messages
-                    // wait in its queue until it resumes.
-                    paused.wait_until_running().await;
-                    let Some(msg) = net.recv(&id).await else {
-                        return;
-                    };
-                    if in_tx.send(msg).is_err() {
-                        return;
-                    }
-                }
-            })
-        };
         ChannelHost {
             id: id.to_string(),
             stopping,
             paused,
             // Aborting the driver drops the node's LocalSet and every task on it.
-            tasks: vec![node, driver, deliver],
+            tasks: vec![node, driver],
         }
     }
 }
@@ -170,11 +155,11 @@ impl NodeHost for ChannelHost {
     }
 }
 
-/// Whether an in-process node is paused, and a way to wait for it to run again.
+/// Whether an in-process node is paused; the driver of its LocalSet parks
+/// while it is, and is woken when it resumes.
 #[derive(Default)]
 struct Pause {
     paused: Cell<bool>,
-    resumed: tokio::sync::Notify,
     /// The driver of the node's LocalSet, parked while the node is paused.
     frozen: RefCell<Option<Waker>>,
 }
@@ -183,16 +168,9 @@ impl Pause {
     fn set(&self, paused: bool) {
         self.paused.set(paused);
         if !paused {
-            self.resumed.notify_waiters();
             if let Some(waker) = self.frozen.borrow_mut().take() {
                 waker.wake();
             }
-        }
-    }
-
-    async fn wait_until_running(&self) {
-        while self.paused.get() {
-            self.resumed.notified().await;
         }
     }
 }

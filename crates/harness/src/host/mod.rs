@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use maelstrom_proto::Envelope;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::clock::Clock;
 use crate::config::NodeProgram;
@@ -62,7 +62,7 @@ pub struct NodeChannels {
     /// The node's id.
     pub id: String,
     /// Messages delivered to the node.
-    pub inbox: UnboundedReceiver<Envelope>,
+    pub inbox: Inbox,
     /// Messages the node sends.
     pub outbox: Outbox,
     /// The node's own seed, derived from the test's seed and the node id
@@ -73,6 +73,40 @@ pub struct NodeChannels {
     /// The node's log (stderr, for a process): to its log file, echoed with
     /// `--log-stderr`.
     pub log: NodeLog,
+}
+
+/// Where an in-process node takes its messages from: its queue on the
+/// network, read by the node's own task (no task of the harness takes them off
+/// for it and through a channel). A paused node's tasks are not polled, so it
+/// takes nothing off the network until it resumes, as before.
+pub struct Inbox {
+    id: String,
+    net: crate::net::Net,
+    /// The harness's `tracing` dispatcher, for the network's events (its
+    /// `--log-net-recv` lines) while the node's own is the default.
+    harness_log: Option<tracing::Dispatch>,
+}
+
+impl Inbox {
+    /// Node `id`'s inbox on `net`; `node_logs`: the node's tasks run with a
+    /// dispatcher of their own.
+    pub(crate) fn new(id: &str, net: &crate::net::Net, node_logs: bool) -> Self {
+        Inbox {
+            id: id.to_string(),
+            net: net.clone(),
+            harness_log: node_logs.then(|| tracing::dispatcher::get_default(|d| d.clone())),
+        }
+    }
+
+    /// The next message for the node, when it is due; `None` once the node is
+    /// retired from the network.
+    pub async fn recv(&mut self) -> Option<Envelope> {
+        use tracing::instrument::WithSubscriber;
+        match &self.harness_log {
+            Some(d) => self.net.recv(&self.id).with_subscriber(d.clone()).await,
+            None => self.net.recv(&self.id).await,
+        }
+    }
 }
 
 /// Where an in-process node's messages go: each is handed to the network as
