@@ -116,7 +116,7 @@ fn log_malformed_line(line: &str, error: &str) {
 }
 
 /// Routes one message.
-fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, mut env: Envelope) {
+fn dispatch<N: Node>(node: &Rc<N>, ctx: &Context, env: Envelope) {
     if env.body.in_reply_to.is_some() {
         // A reply: to an RPC in flight, or late (its RPC timed out). Late replies
         // are expected and dropped without noise.

@@ -1,5 +1,7 @@
 //! Message bodies: the reserved keys plus every other field, kept as JSON.
 
+use std::sync::Arc;
+
 use serde::de::{self, Deserializer};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -23,8 +25,11 @@ pub struct Body {
     pub msg_id: Option<u64>,
     /// For replies: the `msg_id` of the request.
     pub in_reply_to: Option<u64>,
-    /// Every other key (every key, for a [`Body::verbatim`] body).
-    pub fields: Map,
+    /// Every other key (every key, for a [`Body::verbatim`] body). Shared:
+    /// a copy of a body (the network's journal keeps one of every message)
+    /// costs a reference count, not a copy of every value; a change to a
+    /// shared copy's fields copies them first (`Arc::make_mut`).
+    pub fields: Arc<Map>,
     /// Set by [`Body::verbatim`]: `fields` is the whole object and is written as is.
     verbatim: bool,
 }
@@ -68,7 +73,7 @@ impl Body {
             kind,
             msg_id,
             in_reply_to,
-            fields: map,
+            fields: Arc::new(map),
             verbatim: false,
         })
     }
@@ -87,7 +92,7 @@ impl Body {
                 .to_string(),
             msg_id: id("msg_id"),
             in_reply_to: id("in_reply_to"),
-            fields: map,
+            fields: Arc::new(map),
             verbatim: true,
         }
     }
@@ -100,7 +105,7 @@ impl Body {
     /// The body as one JSON object, reserved keys first.
     pub fn to_map(&self) -> Map {
         if self.verbatim {
-            return self.fields.clone();
+            return Map::clone(&self.fields);
         }
         let mut map = Map::new();
         map.insert("type".into(), Value::String(self.kind.clone()));
@@ -110,7 +115,7 @@ impl Body {
         if let Some(id) = self.in_reply_to {
             map.insert("in_reply_to".into(), id.into());
         }
-        for (k, v) in &self.fields {
+        for (k, v) in self.fields.iter() {
             map.insert(k.clone(), v.clone());
         }
         map
@@ -121,30 +126,17 @@ impl Body {
         serde_json::from_value(Value::Object(self.to_map()))
     }
 
-    /// Like [`Body::to_payload`], without copying the fields: they are lent to the
-    /// deserializer (with `type` added) and put back afterwards. Faster on the hot
-    /// path of every message a node receives.
-    pub fn parse_payload<T: serde::de::DeserializeOwned>(
-        &mut self,
-    ) -> Result<T, serde_json::Error> {
+    /// Like [`Body::to_payload`], without copying the fields: the payload is
+    /// read from them where they are, `type` first. Faster on the hot path of
+    /// every message a node receives.
+    pub fn parse_payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         if self.verbatim {
             return self.to_payload();
         }
-        let mut map = std::mem::take(&mut self.fields);
-        let clash = map.insert("type".into(), Value::String(std::mem::take(&mut self.kind)));
-        let value = Value::Object(map);
-        let result = T::deserialize(&value);
-        let Value::Object(mut map) = value else {
-            unreachable!("built as an object above")
-        };
-        if let Some(Value::String(kind)) = map.remove("type") {
-            self.kind = kind;
-        }
-        if let Some(previous) = clash {
-            map.insert("type".into(), previous);
-        }
-        self.fields = map;
-        result
+        T::deserialize(Fields {
+            kind: &self.kind,
+            fields: &self.fields,
+        })
     }
 
     /// Whether this is an `error` body.
@@ -179,8 +171,17 @@ impl Body {
 
     /// Sets a field, builder style.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.fields.insert(key.to_string(), value.into());
+        Arc::make_mut(&mut self.fields).insert(key.to_string(), value.into());
         self
+    }
+
+    /// Takes field `key` out of the body: moved when no copy of the body
+    /// shares its fields, copied when one does.
+    pub fn take(&mut self, key: &str) -> Option<Value> {
+        match Arc::get_mut(&mut self.fields) {
+            Some(fields) => fields.remove(key),
+            None => self.fields.get(key).cloned(),
+        }
     }
 }
 
@@ -209,7 +210,7 @@ impl Serialize for Body {
         if let Some(id) = self.in_reply_to {
             map.serialize_entry("in_reply_to", &id)?;
         }
-        for (k, v) in &self.fields {
+        for (k, v) in self.fields.iter() {
             map.serialize_entry(k, v)?;
         }
         map.end()
@@ -220,5 +221,141 @@ impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = Map::deserialize(deserializer)?;
         Body::from_map(map).map_err(de::Error::custom)
+    }
+}
+
+/// A body's fields with its `type` first, lent to a deserializer as one JSON
+/// object, so that a payload is read without building that object.
+struct Fields<'a> {
+    kind: &'a str,
+    fields: &'a Map,
+}
+
+impl<'de> Deserializer<'de> for Fields<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(FieldsAccess {
+            kind: Some(self.kind),
+            entries: self.fields.iter(),
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The entries of [`Fields`]: `type`, then the fields in order.
+struct FieldsAccess<'a> {
+    /// The `type`, until it has been read.
+    kind: Option<&'a str>,
+    entries: serde_json::map::Iter<'a>,
+    /// The value of the key just read.
+    value: Option<&'a Value>,
+}
+
+impl<'de> de::MapAccess<'de> for FieldsAccess<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        use serde::de::value::BorrowedStrDeserializer;
+        if self.kind.is_some() {
+            return seed
+                .deserialize(BorrowedStrDeserializer::new("type"))
+                .map(Some);
+        }
+        match self.entries.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        use serde::de::value::BorrowedStrDeserializer;
+        if let Some(kind) = self.kind.take() {
+            return seed.deserialize(BorrowedStrDeserializer::new(kind));
+        }
+        match self.value.take() {
+            Some(v) => seed.deserialize(v),
+            None => Err(de::Error::custom("a value was asked for before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(usize::from(self.kind.is_some()) + self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Msg {
+        Broadcast { message: u64 },
+        Gossip { values: Vec<u64>, hops: Option<u8> },
+        Read,
+    }
+
+    fn body(v: serde_json::Value) -> Body {
+        Body::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_payload_is_read_from_the_fields_as_from_the_whole_object() {
+        for v in [
+            json!({"type": "broadcast", "msg_id": 1, "message": 7}),
+            json!({"type": "gossip", "values": [1, 2, 3], "hops": null}),
+            json!({"type": "gossip", "values": [], "hops": 2, "extra": {"a": [1]}}),
+            json!({"type": "read", "msg_id": 3}),
+            json!({"type": "gossip", "values": "not a list"}),
+            json!({"type": "unknown"}),
+        ] {
+            let b = body(v.clone());
+            let lent = b.parse_payload::<Msg>().map_err(|e| e.to_string());
+            let built = b.to_payload::<Msg>().map_err(|e| e.to_string());
+            assert_eq!(lent, built, "{v}");
+        }
+        assert_eq!(
+            body(json!({"type": "gossip", "values": [4], "hops": 1}))
+                .parse_payload::<Msg>()
+                .unwrap(),
+            Msg::Gossip {
+                values: vec![4],
+                hops: Some(1)
+            }
+        );
+    }
+
+    #[test]
+    fn a_copy_shares_its_fields_and_a_change_copies_them_first() {
+        let a = Body::new("read_ok").with("messages", json!([1, 2, 3]));
+        let mut b = a.clone();
+        assert!(Arc::ptr_eq(&a.fields, &b.fields));
+        // Shared: the value is copied out, and the copy keeps it.
+        assert_eq!(b.take("messages"), Some(json!([1, 2, 3])));
+        assert_eq!(a.get("messages"), Some(&json!([1, 2, 3])));
+        let b = b.with("n", 1);
+        assert!(!Arc::ptr_eq(&a.fields, &b.fields));
+        assert_eq!(a.get("n"), None);
+        // Not shared: moved out.
+        let mut c = Body::new("read_ok").with("messages", json!([4]));
+        assert_eq!(c.take("messages"), Some(json!([4])));
+        assert_eq!(c.get("messages"), None);
     }
 }

@@ -180,7 +180,7 @@ impl RpcError {
     pub fn to_body(&self, in_reply_to: Option<u64>) -> Body {
         let mut body = Body::new("error").with("code", self.code.code());
         if !self.text.is_empty() {
-            body.fields
+            std::sync::Arc::make_mut(&mut body.fields)
                 .insert("text".into(), Value::String(self.text.clone()));
         }
         body.in_reply_to = in_reply_to;

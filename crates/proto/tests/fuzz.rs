@@ -135,18 +135,31 @@ fn parse_everything(line: &str) -> bool {
     }
 }
 
+/// `parse_payload`, which reads the fields where they are, decides as
+/// `to_payload`, which builds the JSON object first: the same payload, or an
+/// error from both.
+fn agree<T: serde::de::DeserializeOwned + std::fmt::Debug>(b: &Body) {
+    let lent = b.parse_payload::<T>();
+    let built = b.to_payload::<T>();
+    match (&lent, &built) {
+        (Ok(l), Ok(o)) => assert_eq!(format!("{l:?}"), format!("{o:?}"), "{b:?}"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("parse_payload {lent:?} but to_payload {built:?} for {b:?}"),
+    }
+}
+
 /// Typed payload parsing and reply schemas: errors allowed, panics not; and
 /// `parse_payload` leaves the body as it found it.
 fn parse_payloads(body: &Body) {
-    let mut b = body.clone();
-    let _ = b.parse_payload::<init::Request>();
-    let _ = b.parse_payload::<echo::Request>();
-    let _ = b.parse_payload::<broadcast::Request>();
-    let _ = b.parse_payload::<counter::Request>();
-    let _ = b.parse_payload::<lin_kv::Request>();
-    let _ = b.parse_payload::<kafka::Request>();
-    let _ = b.parse_payload::<txn::Request>();
-    let _ = b.parse_payload::<kafka::Response>();
+    let b = body.clone();
+    agree::<init::Request>(&b);
+    agree::<echo::Request>(&b);
+    agree::<broadcast::Request>(&b);
+    agree::<counter::Request>(&b);
+    agree::<lin_kv::Request>(&b);
+    agree::<kafka::Request>(&b);
+    agree::<txn::Request>(&b);
+    agree::<kafka::Response>(&b);
     assert_eq!(&b, body, "parse_payload changed the body");
     let map = body.to_map();
     for (w, r) in [

@@ -56,9 +56,9 @@ impl Generator for SetGen {
 }
 
 /// A read's elements: the array under `key` (`null` reads as empty), moved
-/// out of the reply (a read may carry thousands).
+/// out of the reply when nothing else holds it (a read may carry thousands).
 pub fn elements(mut reply: Body, key: &str) -> Value {
-    match reply.fields.remove(key) {
+    match reply.take(key) {
         Some(Value::Array(a)) => Value::Array(a),
         _ => Value::Array(Vec::new()),
     }
