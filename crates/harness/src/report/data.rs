@@ -14,22 +14,22 @@ pub fn push_json_str(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            b'<' => Some("\\u003c"),
-            b'>' => Some("\\u003e"),
-            b'&' => Some("\\u0026"),
-            c if c < 0x20 => None,
-            _ => continue,
-        };
+        // One table lookup a byte: most bytes need no escape, and a match
+        // over the escapes per byte cost the pages' data most of its time.
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => out.push_str(&format!("\\u{b:04x}")),
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b'<' => out.push_str("\\u003c"),
+            b'>' => out.push_str("\\u003e"),
+            b'&' => out.push_str("\\u0026"),
+            _ => out.push_str(&format!("\\u{b:04x}")),
         }
         start = i + 1;
     }
@@ -37,8 +37,27 @@ pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// A writer that takes `left` more bytes, then fails, so serialising a long
-/// value stops as soon as enough of it is written.
+/// The bytes [`push_json_str`] escapes: control characters, `"`, `\\`, and
+/// `<`, `>`, `&` (all ASCII, so never inside a multi-byte character).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t
+};
+
+/// A writer that takes `left` more characters, then fails, so serialising a
+/// long value stops as soon as enough of it is written. It counts characters
+/// (bytes that start one), not bytes: a list of numbers is cut after as many
+/// bytes as characters shown, not four times as many.
 pub(crate) struct Limited<'a> {
     pub(crate) buf: &'a mut Vec<u8>,
     pub(crate) left: usize,
@@ -46,12 +65,23 @@ pub(crate) struct Limited<'a> {
 
 impl std::io::Write for Limited<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
+        // Up to the first byte of the character past the budget; the bytes
+        // that continue the last character taken are taken with it.
+        let mut n = 0;
+        for &b in bytes {
+            let starts_a_char = b & 0xC0 != 0x80;
+            if starts_a_char {
+                if self.left == 0 {
+                    break;
+                }
+                self.left -= 1;
+            }
+            n += 1;
+        }
+        if n == 0 && !bytes.is_empty() {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
-        let n = bytes.len().min(self.left);
         self.buf.extend_from_slice(&bytes[..n]);
-        self.left -= n;
         Ok(n)
     }
 
@@ -64,14 +94,17 @@ impl std::io::Write for Limited<'_> {
 /// when cut). Only about `max` characters of it are ever serialised.
 pub fn cut_json<T: Serialize + ?Sized>(v: &T, max: usize) -> String {
     let mut buf = Vec::new();
-    // Up to 4 bytes per character and one more character than kept, so the
-    // cut below sees whether anything was left out.
+    // One more character than kept, so the cut below sees whether anything
+    // was left out.
     let limited = Limited {
         buf: &mut buf,
-        left: 4 * (max + 1),
+        left: max + 1,
     };
     let _ = serde_json::to_writer(limited, v);
-    cut_chars(&String::from_utf8_lossy(&buf), max)
+    // Cut between characters, so whole UTF-8.
+    let text = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    cut_chars(&text, max)
 }
 
 /// A value as shown to a reader: strings without their quotes, the rest as
@@ -156,5 +189,56 @@ mod tests {
         assert_eq!(show_value(&json!("hé"), 5), "hé");
         assert_eq!(show_value(&json!("abcdefgh"), 5), "abcd…");
         assert_eq!(cut_chars("ééé", 3), "ééé");
+    }
+
+    #[test]
+    fn escapes_as_the_match_over_every_byte_did() {
+        // The escapes before the table, byte by byte.
+        let slow = |s: &str| {
+            let mut out = String::from('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '<' => out.push_str("\\u003c"),
+                    '>' => out.push_str("\\u003e"),
+                    '&' => out.push_str("\\u0026"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        };
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        for s in [
+            every_ascii.as_str(),
+            "",
+            "plain",
+            "é<😀>\"\\\u{1}",
+            "</script>",
+        ] {
+            let mut fast = String::new();
+            push_json_str(&mut fast, s);
+            assert_eq!(fast, slow(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_counts_characters_and_keeps_them_whole() {
+        let slow = |v: &serde_json::Value, max: usize| cut_chars(&v.to_string(), max);
+        for v in [
+            json!(["é", "😀😀", "abc", 12345]),
+            json!({"k": "ééééééé", "n": [1, 2, 3]}),
+            json!((0..50).collect::<Vec<_>>()),
+            json!("x"),
+        ] {
+            for max in 0..40 {
+                assert_eq!(cut_json(&v, max), slow(&v, max), "{v} {max}");
+            }
+        }
     }
 }
