@@ -296,16 +296,20 @@ pub fn serve_if_asked(nodes: LibraryNodes) -> Option<i32> {
     // from the `maelstrom` binary (each in-process node's to its own log).
     crate::logging::init_stderr();
     let result = match request.job {
-        Job::One => match simulate(request.test, nodes) {
-            Ok(outcome) => Reply::Ran(outcome),
-            Err(e) => Reply::Crashed {
-                signal: match e {
-                    HarnessError::Interrupted { signal } => Some(signal),
-                    _ => None,
+        Job::One => {
+            // This process ends once the reply is written.
+            crate::run::exit_after_test();
+            match simulate(request.test, nodes) {
+                Ok(outcome) => Reply::Ran(outcome),
+                Err(e) => Reply::Crashed {
+                    signal: match e {
+                        HarnessError::Interrupted { signal } => Some(signal),
+                        _ => None,
+                    },
+                    message: e.to_string(),
                 },
-                message: e.to_string(),
-            },
-        },
+            }
+        }
         Job::Sweep {
             seeds,
             max_failures,
