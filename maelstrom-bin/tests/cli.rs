@@ -397,20 +397,27 @@ fn net_logging_shows_sends_and_deliveries() {
     let bin = workspace_binary("echo-reference", "echo-reference");
     let dir = scratch("cli-net-log");
     let bin = bin.display().to_string();
-    let mut args = test_args("echo", &bin);
-    args.extend(["--log-net-send", "--log-net-recv"]);
-    let out = maelstrom(&dir, &args);
-    let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains(r#"INFO [net] :send {"id":0,"src":"c0""#),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains(r#"INFO [net] :recv {"id":0,"src":"c0""#),
-        "{stderr}"
-    );
-    assert!(stderr.contains(r#""type":"echo_ok""#), "{stderr}");
+    // As processes and in simulation, where the deliveries are logged from
+    // inside the nodes' own tasks.
+    for sim in [false, true] {
+        let mut args = test_args("echo", &bin);
+        args.extend(["--log-net-send", "--log-net-recv"]);
+        if sim {
+            args.push("--sim");
+        }
+        let out = maelstrom(&dir, &args);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains(r#"INFO [net] :send {"id":0,"src":"c0""#),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(r#"INFO [net] :recv {"id":0,"src":"c0""#),
+            "{stderr}"
+        );
+        assert!(stderr.contains(r#""type":"echo_ok""#), "{stderr}");
+    }
 }
 
 /// An echo node that writes a line to stderr for every request.

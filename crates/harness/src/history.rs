@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use maelstrom_check::history::{Op, OpType, NEMESIS};
+use maelstrom_proto::Body;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
@@ -23,6 +24,10 @@ pub struct OpException {
 struct Inner {
     ops: Vec<Op>,
     exceptions: Vec<OpException>,
+    /// Ok reads whose elements are still in their reply (see
+    /// [`Completion::OkElements`]): the op's index, the reply and the key.
+    /// Their ops hold `null` until the history is taken.
+    in_replies: Vec<(usize, Body, &'static str)>,
 }
 
 /// The shared, append-only history of a test.
@@ -69,6 +74,35 @@ pub enum Completion {
     Fail(Value),
     /// Unknown; the error, and the exception if one was raised.
     Info(Value, Option<(String, String)>),
+    /// It happened, and returned the elements under `key` in `reply` (an
+    /// absent or non-array field reads as none). They stay in the reply
+    /// until the history is taken: the message journal shares the reply's
+    /// fields until it has written them, and taking a read's thousands of
+    /// elements out before then would copy them.
+    OkElements(Body, &'static str),
+}
+
+impl Completion {
+    /// The result of an ok completion, borrowed or copied out of its reply.
+    pub fn ok_value(&self) -> Option<std::borrow::Cow<'_, Value>> {
+        match self {
+            Completion::Ok(v) => Some(std::borrow::Cow::Borrowed(v)),
+            Completion::OkElements(body, key) => Some(match body.get(key) {
+                Some(v @ Value::Array(_)) => std::borrow::Cow::Borrowed(v),
+                _ => std::borrow::Cow::Owned(Value::Array(Vec::new())),
+            }),
+            Completion::Fail(_) | Completion::Info(..) => None,
+        }
+    }
+}
+
+/// The elements under `key` in `reply`, moved out when nothing else shares
+/// the reply's fields; an absent or non-array field reads as none.
+fn take_elements(reply: &mut Body, key: &str) -> Value {
+    match reply.take(key) {
+        Some(Value::Array(a)) => Value::Array(a),
+        _ => Value::Array(Vec::new()),
+    }
 }
 
 impl History {
@@ -109,6 +143,8 @@ impl History {
             Completion::Ok(v) => {
                 self.push(OpType::Ok, process, inv, v.clone(), None);
             }
+            // A copy of the reply shares its fields: no element is copied.
+            Completion::OkElements(..) => self.complete_owned(process, inv, c.clone()),
             Completion::Fail(e) => {
                 self.push(
                     OpType::Fail,
@@ -143,6 +179,11 @@ impl History {
         match c {
             Completion::Ok(v) => {
                 self.push(OpType::Ok, process, inv, v, None);
+            }
+            Completion::OkElements(reply, key) => {
+                let index = self.push(OpType::Ok, process, inv, Value::Null, None);
+                let pending = (index as usize, reply, key);
+                self.inner.borrow_mut().in_replies.push(pending);
             }
             other => self.complete(process, inv, &other),
         }
@@ -185,14 +226,26 @@ impl History {
 
     /// A copy of every operation so far.
     pub fn ops(&self) -> Vec<Op> {
-        self.inner.borrow().ops.clone()
+        let inner = self.inner.borrow();
+        let mut ops = inner.ops.clone();
+        for (index, reply, key) in &inner.in_replies {
+            ops[*index].value = take_elements(&mut reply.clone(), key);
+        }
+        ops
     }
 
     /// Every operation, moved out (the history is empty afterwards): for the
     /// analysis once the test is over, without copying what may be megabytes
     /// of read results. Take [`History::exceptions_json`] first.
     pub fn take_ops(&self) -> Vec<Op> {
-        std::mem::take(&mut self.inner.borrow_mut().ops)
+        let mut inner = self.inner.borrow_mut();
+        let mut ops = std::mem::take(&mut inner.ops);
+        // Once the journal has written every message, nothing else shares
+        // the replies, and their elements are moved, not copied.
+        for (index, mut reply, key) in std::mem::take(&mut inner.in_replies) {
+            ops[index].value = take_elements(&mut reply, key);
+        }
+        ops
     }
 
     /// Counts of client completions so far: (ok, info, fail).
@@ -235,6 +288,35 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A read's elements left in its reply are the op's value once the
+    /// history is copied or taken: moved when the reply is no longer shared,
+    /// copied while it is, and none for a field that is not an array.
+    #[test]
+    fn elements_left_in_replies_become_the_ops_values() {
+        let h = History::new(Clock::start());
+        let read = Invocation::new("read", Value::Null);
+        let reply = Body::new("read_ok").with("messages", json!([3, 1, 2]));
+        let journal_copy = reply.clone();
+        h.invoke(0, &read);
+        h.complete_owned(0, &read, Completion::OkElements(reply, "messages"));
+        h.invoke(1, &read);
+        let final_read = Completion::OkElements(Body::new("read_ok"), "messages");
+        assert_eq!(final_read.ok_value().unwrap().as_ref(), &json!([]));
+        h.complete(1, &read, &final_read);
+        h.invoke(2, &read);
+        let odd = Body::new("read_ok").with("messages", json!("not a list"));
+        h.complete_owned(2, &read, Completion::OkElements(odd, "messages"));
+        let copied = h.ops();
+        assert_eq!(copied[1].value, json!([3, 1, 2]));
+        assert_eq!(copied[3].value, json!([]));
+        assert_eq!(copied[5].value, json!([]));
+        let taken = h.take_ops();
+        assert_eq!(taken, copied);
+        // The journal's copy still has its elements.
+        assert_eq!(journal_copy.get("messages"), Some(&json!([3, 1, 2])));
+        assert!(h.take_ops().is_empty());
+    }
 
     #[test]
     fn nemesis_operations_are_written_with_upstreams_process_name() {

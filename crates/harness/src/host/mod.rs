@@ -103,8 +103,12 @@ impl Inbox {
     pub async fn recv(&mut self) -> Option<Envelope> {
         use tracing::instrument::WithSubscriber;
         match &self.harness_log {
-            Some(d) => self.net.recv(&self.id).with_subscriber(d.clone()).await,
-            None => self.net.recv(&self.id).await,
+            // A dispatcher switch on every poll costs, so only when the
+            // network has something to log.
+            Some(d) if self.net.logs_recv() => {
+                self.net.recv(&self.id).with_subscriber(d.clone()).await
+            }
+            _ => self.net.recv(&self.id).await,
         }
     }
 }

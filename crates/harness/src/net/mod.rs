@@ -313,6 +313,12 @@ impl Net {
         s.log_recv = recv;
     }
 
+    /// Whether deliveries are mirrored to stderr (`--log-net-recv`): the
+    /// only events [`Net::recv`] emits.
+    pub fn logs_recv(&self) -> bool {
+        self.state.borrow().log_recv
+    }
+
     /// Turns on random message loss and duplication between test nodes.
     pub fn set_message_faults(&self, faults: MessageFaults) {
         let faults = (faults.loss > 0.0 || faults.duplication > 0.0).then_some(faults);

@@ -55,15 +55,6 @@ impl Generator for SetGen {
     }
 }
 
-/// A read's elements: the array under `key` (`null` reads as empty), moved
-/// out of the reply when nothing else holds it (a read may carry thousands).
-pub fn elements(mut reply: Body, key: &str) -> Value {
-    match reply.take(key) {
-        Some(Value::Array(a)) => Value::Array(a),
-        _ => Value::Array(Vec::new()),
-    }
-}
-
 impl Workload for Broadcast {
     fn name(&self) -> &'static str {
         "broadcast"
@@ -90,7 +81,7 @@ impl Workload for Broadcast {
             if op.f == "read" {
                 let mapping = ErrorMapping::WithErrors { idempotent: true };
                 match call(client, &ctx, "broadcast", Body::new("read"), mapping).await {
-                    Ok(reply) => Completion::Ok(elements(reply, "messages")),
+                    Ok(reply) => Completion::OkElements(reply, "messages"),
                     Err(c) => c,
                 }
             } else {

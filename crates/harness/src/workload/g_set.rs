@@ -5,7 +5,7 @@ use maelstrom_check::set_full::{self, SetFullOpts};
 use maelstrom_proto::Body;
 use serde_json::Value;
 
-use super::broadcast::{elements, SetGen};
+use super::broadcast::SetGen;
 use super::{call, CheckOutput, ErrorMapping, Generator, InvokeCtx, LocalFuture, Workload};
 use crate::client::Client;
 use crate::history::{Completion, Invocation};
@@ -45,7 +45,7 @@ impl Workload for GSet {
                 )
                 .await
                 {
-                    Ok(reply) => Completion::Ok(elements(reply, "value")),
+                    Ok(reply) => Completion::OkElements(reply, "value"),
                     Err(c) => c,
                 }
             } else {

@@ -191,13 +191,13 @@ impl FinalGen for FinalPolls {
     }
 
     fn observe(&mut self, op: &Invocation, completion: &Completion) {
-        let Completion::Ok(value) = completion else {
+        let Some(value) = completion.ok_value() else {
             return;
         };
         if op.f != "poll" {
             return;
         }
-        for (key, offset) in poll_max_offsets(value) {
+        for (key, offset) in poll_max_offsets(&value) {
             if self.targets.get(&key).is_some_and(|t| *t <= offset) {
                 self.targets.remove(&key);
             }
