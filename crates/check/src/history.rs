@@ -90,6 +90,12 @@ impl Op {
     /// this writes with `itoa` into `out` instead of through the serializer
     /// (a broadcast test's history.jsonl took twice the instructions).
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_json_with_value(&self.value, out);
+    }
+
+    /// [`Op::write_json`] with `value` in place of the op's own: for a
+    /// writer that has the value elsewhere and should not copy it in.
+    pub fn write_json_with_value(&self, value: &Value, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"index\":");
         push_u64(out, self.index);
         out.extend_from_slice(b",\"type\":\"");
@@ -97,7 +103,7 @@ impl Op {
         out.extend_from_slice(b"\",\"f\":");
         push_serde(out, &self.f);
         out.extend_from_slice(b",\"value\":");
-        push_value(out, &self.value);
+        push_value(out, value);
         out.extend_from_slice(b",\"process\":");
         out.extend_from_slice(itoa::Buffer::new().format(self.process).as_bytes());
         out.extend_from_slice(b",\"time\":");

@@ -190,7 +190,17 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     let net = Net::new(clock, latency, journal);
     net.set_precise_delivery(cfg.precise_delivery);
     net.set_logging(cfg.log_net_send, cfg.log_net_recv);
-    let history = History::new(clock);
+    // history.jsonl is written as the test goes, on a thread of its own.
+    let history = match &dir {
+        Some(d) => {
+            let p = d.path.join("history.jsonl");
+            History::written_to(clock, &p).map_err(|source| HarnessError::Store {
+                path: p.display().to_string(),
+                source,
+            })?
+        }
+        None => History::new(clock),
+    };
     let (faults_tx, mut faults_rx) = mpsc::unbounded_channel();
     let protocol = ProtocolLog::new(clock, cfg.nodes.iter().cloned());
     let host_env = HostEnv {
@@ -253,12 +263,18 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     // Nothing records any more: move the operations out rather than copy them.
     let exceptions = history.exceptions_json();
     let ops = history.take_ops();
+    if let (Some(d), Some(source)) = (&dir, history.take_write_error()) {
+        return Err(HarnessError::Store {
+            path: d.path.join("history.jsonl").display().to_string(),
+            source,
+        });
+    }
     let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, diagram, || {
         result.is_ok().then(|| {
             let checked = workload.check(&ops);
             (checked, stats(&ops), availability(&ops, cfg.availability))
         })
-    })?;
+    });
     // Only a run that failed goes without analysis.
     let Some((checked, st, av)) = analysed else {
         let e = result
@@ -354,20 +370,20 @@ impl ResultsJson {
     }
 }
 
-/// Writes `history.jsonl`, `messages.html` and `timeline.html` (when the
-/// test keeps a store) on threads of their own while `analyse` runs on this
-/// one, then points the store's `latest` links at the test. None needs
-/// another. messages.html is drawn from `diagram`, which the journal built
-/// as it wrote (without one, from messages.jsonl read back).
+/// Writes `messages.html` and `timeline.html` (when the test keeps a store)
+/// on threads of their own while `analyse` runs on this one, then points the
+/// store's `latest` links at the test. None needs another. messages.html is
+/// drawn from `diagram`, which the journal built as it wrote (without one,
+/// from messages.jsonl read back); history.jsonl was written as the test ran.
 fn store_while<T>(
     dir: Option<&TestDir>,
     workload: &str,
     ops: &[Op],
     diagram: Option<crate::lamport::Diagram>,
     analyse: impl FnOnce() -> T,
-) -> Result<T, HarnessError> {
+) -> T {
     let Some(d) = dir else {
-        return Ok(analyse());
+        return analyse();
     };
     std::thread::scope(|scope| {
         let pages = crate::report::enabled().then(|| {
@@ -381,15 +397,6 @@ fn store_while<T>(
                 scope.spawn(|| crate::report::write_timeline(&d.path, workload, ops)),
             )
         });
-        let history = scope.spawn(|| {
-            // The same lines as `to_jsonl`, streamed instead of built as one string.
-            d.write_with("history.jsonl", |out| {
-                for op in ops {
-                    History::write_jsonl_line(&mut *out, op)?;
-                }
-                Ok(())
-            })
-        });
         let analysed = analyse();
         // Conveniences; failing to draw them must not fail the test.
         if let Some((messages, timeline)) = pages {
@@ -400,9 +407,8 @@ fn store_while<T>(
                 tracing::warn!("could not write timeline.html: {e}");
             }
         }
-        join(history)?;
         d.link_latest();
-        Ok(analysed)
+        analysed
     })
 }
 

@@ -1,8 +1,6 @@
 //! The store: `store/<workload>/<timestamp>/` with results, history, journal and
 //! node logs, and `latest` symlinks to the newest test.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::HarnessError;
@@ -55,21 +53,6 @@ impl TestDir {
     pub fn write(&self, name: &str, contents: &str) -> Result<(), HarnessError> {
         let p = self.path.join(name);
         std::fs::write(&p, contents).map_err(io_err(&p))
-    }
-
-    /// Writes `name` in the test directory through a buffered writer, for
-    /// files too big to build as one string first.
-    pub fn write_with(
-        &self,
-        name: &str,
-        contents: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-    ) -> Result<(), HarnessError> {
-        let p = self.path.join(name);
-        let file = File::create(&p).map_err(io_err(&p))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        contents(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(io_err(&p))
     }
 
     /// Points `store/latest` and `store/<workload>/latest` at this test.

@@ -1,6 +1,7 @@
 //! Recording the history of a test, and the exceptions some operations raised.
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::rc::Rc;
 
 use maelstrom_check::history::{Op, OpType, NEMESIS};
@@ -8,6 +9,8 @@ use maelstrom_proto::Body;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
+
+mod writer;
 
 /// An operation that ended in an exception (e.g. a malformed reply).
 #[derive(Debug, Clone, PartialEq)]
@@ -18,16 +21,26 @@ pub struct OpException {
     pub message: String,
     /// The index of the completion in the history.
     pub index: u64,
+    /// The completion itself.
+    pub op: Op,
 }
 
 #[derive(Default)]
 struct Inner {
-    ops: Vec<Op>,
+    /// The operations not yet handed to the writer (all of them without
+    /// one), and the reads among them whose elements are still in their
+    /// reply (see [`Completion::OkElements`]): those ops hold `null` until
+    /// the history is taken.
+    recent: writer::Chunk,
+    /// How many operations were handed to the writer before `recent`.
+    handed: usize,
+    /// Writes history.jsonl as the operations come, if the test keeps it.
+    writer: Option<writer::Writer>,
+    /// The writer's first error, once it has finished.
+    write_error: Option<std::io::Error>,
     exceptions: Vec<OpException>,
-    /// Ok reads whose elements are still in their reply (see
-    /// [`Completion::OkElements`]): the op's index, the reply and the key.
-    /// Their ops hold `null` until the history is taken.
-    in_replies: Vec<(usize, Body, &'static str)>,
+    /// Client completions so far: (ok, info, fail).
+    counts: (u64, u64, u64),
 }
 
 /// The shared, append-only history of a test.
@@ -114,6 +127,15 @@ impl History {
         }
     }
 
+    /// An empty history that is also written to `path` (history.jsonl) as it
+    /// is recorded, on a thread of its own; [`History::take_ops`] waits for
+    /// the last line.
+    pub fn written_to(clock: Clock, path: &Path) -> std::io::Result<Self> {
+        let history = History::new(clock);
+        history.inner.borrow_mut().writer = Some(writer::Writer::start(path)?);
+        Ok(history)
+    }
+
     fn push(
         &self,
         kind: OpType,
@@ -123,28 +145,57 @@ impl History {
         error: Option<Value>,
     ) -> u64 {
         let mut inner = self.inner.borrow_mut();
-        let index = inner.ops.len() as u64;
+        let index = (inner.handed + inner.recent.ops.len()) as u64;
         let mut op = Op::new(index, kind, process, &inv.f, value);
         op.time = self.clock.now_ns();
         op.error = error;
         op.final_ = inv.is_final;
-        inner.ops.push(op);
+        if op.is_client() {
+            let (ok, info, fail) = &mut inner.counts;
+            match kind {
+                OpType::Ok => *ok += 1,
+                OpType::Info => *info += 1,
+                OpType::Fail => *fail += 1,
+                OpType::Invoke => {}
+            }
+        }
+        inner.recent.ops.push(op);
         index
+    }
+
+    /// Hands the recent operations to the writer, if there is one and they
+    /// fill a chunk. Called after an operation is complete (a read's
+    /// elements, too).
+    fn hand_over(&self) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.writer.is_some() && inner.recent.ops.len() >= writer::CHUNK {
+            let chunk = std::mem::take(&mut inner.recent);
+            inner.handed += chunk.ops.len();
+            if let Some(w) = &inner.writer {
+                w.write(chunk);
+            }
+        }
     }
 
     /// Records an invocation by `process`.
     pub fn invoke(&self, process: i64, inv: &Invocation) {
         self.push(OpType::Invoke, process, inv, inv.value.clone(), None);
+        self.hand_over();
     }
 
     /// Records the completion of `process`'s current invocation.
     pub fn complete(&self, process: i64, inv: &Invocation, c: &Completion) {
+        self.record_completion(process, inv, c);
+        self.hand_over();
+    }
+
+    fn record_completion(&self, process: i64, inv: &Invocation, c: &Completion) {
         match c {
             Completion::Ok(v) => {
                 self.push(OpType::Ok, process, inv, v.clone(), None);
             }
             // A copy of the reply shares its fields: no element is copied.
-            Completion::OkElements(..) => self.complete_owned(process, inv, c.clone()),
+            Completion::OkElements(..) => self.record_owned(process, inv, c.clone()),
             Completion::Fail(e) => {
                 self.push(
                     OpType::Fail,
@@ -163,11 +214,14 @@ impl History {
                     Some(e.clone()),
                 );
                 if let Some((class, message)) = exc {
-                    self.inner.borrow_mut().exceptions.push(OpException {
+                    let mut inner = self.inner.borrow_mut();
+                    let op = inner.recent.ops.last().cloned();
+                    inner.exceptions.extend(op.map(|op| OpException {
                         class: class.clone(),
                         message: message.clone(),
                         index,
-                    });
+                        op,
+                    }));
                 }
             }
         }
@@ -176,6 +230,11 @@ impl History {
     /// [`History::complete`], taking the completion: an ok value is moved
     /// into the history instead of copied.
     pub fn complete_owned(&self, process: i64, inv: &Invocation, c: Completion) {
+        self.record_owned(process, inv, c);
+        self.hand_over();
+    }
+
+    fn record_owned(&self, process: i64, inv: &Invocation, c: Completion) {
         match c {
             Completion::Ok(v) => {
                 self.push(OpType::Ok, process, inv, v, None);
@@ -183,9 +242,9 @@ impl History {
             Completion::OkElements(reply, key) => {
                 let index = self.push(OpType::Ok, process, inv, Value::Null, None);
                 let pending = (index as usize, reply, key);
-                self.inner.borrow_mut().in_replies.push(pending);
+                self.inner.borrow_mut().recent.in_replies.push(pending);
             }
-            other => self.complete(process, inv, &other),
+            other => self.record_completion(process, inv, &other),
         }
     }
 
@@ -193,6 +252,7 @@ impl History {
     pub fn nemesis(&self, f: &str, value: Value) {
         let inv = Invocation::new(f, value.clone());
         self.push(OpType::Info, NEMESIS, &inv, value, None);
+        self.hand_over();
     }
 
     /// The history as history.jsonl holds it: one operation per line, the
@@ -209,58 +269,71 @@ impl History {
 
     /// Writes one line of [`History::to_jsonl`] to `out`, streamed.
     pub fn write_jsonl_line<W: std::io::Write>(out: &mut W, op: &Op) -> std::io::Result<()> {
-        if op.process == NEMESIS {
-            let mut v = serde_json::to_value(op)?;
-            v["process"] = json!("nemesis");
-            serde_json::to_writer(&mut *out, &v)?;
-            out.write_all(b"\n")
-        } else {
-            // One write per line: `Op::write_json` fills a buffer faster
-            // than serde's serializer writes through `out`.
-            let mut line = Vec::with_capacity(256);
-            op.write_json(&mut line);
-            line.push(b'\n');
-            out.write_all(&line)
-        }
+        // One write per line: `Op::write_json` fills a buffer faster than
+        // serde's serializer writes through `out`.
+        let mut line = Vec::with_capacity(256);
+        Self::line(op, None, &mut line);
+        out.write_all(&line)
     }
 
-    /// A copy of every operation so far.
-    pub fn ops(&self) -> Vec<Op> {
-        let inner = self.inner.borrow();
-        let mut ops = inner.ops.clone();
-        for (index, reply, key) in &inner.in_replies {
-            ops[*index].value = take_elements(&mut reply.clone(), key);
+    /// Appends `op`'s line of history.jsonl, newline included, with
+    /// `value` in place of the op's own if given.
+    fn line(op: &Op, value: Option<&Value>, line: &mut Vec<u8>) {
+        if op.process == NEMESIS {
+            let mut v = serde_json::to_value(op).unwrap_or_default();
+            if let Some(value) = value {
+                v["value"] = value.clone();
+            }
+            v["process"] = json!("nemesis");
+            // Writing a value into memory cannot fail.
+            let _ = serde_json::to_writer(&mut *line, &v);
+        } else {
+            op.write_json_with_value(value.unwrap_or(&op.value), line);
         }
-        ops
+        line.push(b'\n');
     }
 
     /// Every operation, moved out (the history is empty afterwards): for the
     /// analysis once the test is over, without copying what may be megabytes
-    /// of read results. Take [`History::exceptions_json`] first.
+    /// of read results. Take [`History::exceptions_json`] first. With a
+    /// writer, waits for history.jsonl's last line first; its error, if any,
+    /// is then [`History::take_write_error`]'s.
     pub fn take_ops(&self) -> Vec<Op> {
         let mut inner = self.inner.borrow_mut();
-        let mut ops = std::mem::take(&mut inner.ops);
+        let recent = std::mem::take(&mut inner.recent);
+        let mut chunks = Vec::new();
+        if let Some(w) = inner.writer.take() {
+            w.write(recent);
+            let (written, result) = w.finish();
+            inner.write_error = result.err();
+            chunks = written;
+        } else {
+            chunks.push(recent);
+        }
+        inner.handed = 0;
+        let mut ops = Vec::with_capacity(chunks.iter().map(|c| c.ops.len()).sum());
+        let mut in_replies = Vec::new();
+        for chunk in chunks {
+            ops.extend(chunk.ops);
+            in_replies.extend(chunk.in_replies);
+        }
         // Once the journal has written every message, nothing else shares
         // the replies, and their elements are moved, not copied.
-        for (index, mut reply, key) in std::mem::take(&mut inner.in_replies) {
+        for (index, mut reply, key) in in_replies {
             ops[index].value = take_elements(&mut reply, key);
         }
         ops
     }
 
+    /// The error that stopped history.jsonl's writer, once
+    /// [`History::take_ops`] has waited for it.
+    pub fn take_write_error(&self) -> Option<std::io::Error> {
+        self.inner.borrow_mut().write_error.take()
+    }
+
     /// Counts of client completions so far: (ok, info, fail).
     pub fn completion_counts(&self) -> (u64, u64, u64) {
-        let inner = self.inner.borrow();
-        let (mut ok, mut info, mut fail) = (0, 0, 0);
-        for op in inner.ops.iter().filter(|o| o.is_client()) {
-            match op.kind {
-                OpType::Ok => ok += 1,
-                OpType::Info => info += 1,
-                OpType::Fail => fail += 1,
-                OpType::Invoke => {}
-            }
-        }
-        (ok, info, fail)
+        self.inner.borrow().counts
     }
 
     /// The `exceptions` section of results.json: grouped by class.
@@ -273,8 +346,7 @@ impl History {
         let list: Vec<Value> = groups
             .iter()
             .map(|(class, (count, e))| {
-                let op = inner.ops.get(e.index as usize);
-                json!({"class": class, "count": count, "example": {"op": op, "message": e.message}})
+                json!({"class": class, "count": count, "example": {"op": e.op, "message": e.message}})
             })
             .collect();
         if list.is_empty() {
@@ -307,15 +379,80 @@ mod tests {
         h.invoke(2, &read);
         let odd = Body::new("read_ok").with("messages", json!("not a list"));
         h.complete_owned(2, &read, Completion::OkElements(odd, "messages"));
-        let copied = h.ops();
-        assert_eq!(copied[1].value, json!([3, 1, 2]));
-        assert_eq!(copied[3].value, json!([]));
-        assert_eq!(copied[5].value, json!([]));
+        // Taken while the journal's copy shares the first reply: copied.
         let taken = h.take_ops();
-        assert_eq!(taken, copied);
-        // The journal's copy still has its elements.
+        assert_eq!(taken[1].value, json!([3, 1, 2]));
+        assert_eq!(taken[3].value, json!([]));
+        assert_eq!(taken[5].value, json!([]));
         assert_eq!(journal_copy.get("messages"), Some(&json!([3, 1, 2])));
         assert!(h.take_ops().is_empty());
+    }
+
+    /// A history written as it is recorded gives the same file, the same
+    /// operations and the same counts and exceptions as one kept in memory,
+    /// across several chunks and with reads whose elements are in replies.
+    #[test]
+    fn a_history_written_as_it_goes_matches_one_kept_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.jsonl");
+        let written = History::written_to(Clock::start(), &path).unwrap();
+        let kept = History::new(Clock::start());
+        let read = Invocation::new("read", Value::Null);
+        for i in 0..(3 * writer::CHUNK as i64 + 5) {
+            for h in [&written, &kept] {
+                let add = Invocation::new("add", json!(i));
+                h.invoke(i % 4, &add);
+                match i % 5 {
+                    0 => h.complete(i % 4, &add, &Completion::Ok(json!(i))),
+                    1 => {
+                        let exc = Some(("malformed".to_string(), format!("op {i}")));
+                        h.complete(i % 4, &add, &Completion::Info(json!("timeout"), exc));
+                    }
+                    2 => h.complete(i % 4, &add, &Completion::Fail(json!("nope"))),
+                    _ => {
+                        h.invoke(i % 4, &read);
+                        let reply = Body::new("read_ok").with("messages", json!([i, i + 1]));
+                        h.complete_owned(i % 4, &read, Completion::OkElements(reply, "messages"));
+                    }
+                }
+                if i % 50 == 0 {
+                    h.nemesis("start-partition", json!({"i": i}));
+                }
+            }
+        }
+        assert_eq!(written.completion_counts(), kept.completion_counts());
+        let without_time = |mut v: Value| {
+            v["exceptions"][0]["example"]["op"]["time"] = json!(0);
+            v
+        };
+        assert_eq!(
+            without_time(written.exceptions_json()),
+            without_time(kept.exceptions_json())
+        );
+        let mut ops = written.take_ops();
+        assert!(written.take_write_error().is_none());
+        let mut expected = kept.take_ops();
+        // The two clocks differ; nothing else may.
+        for op in ops.iter_mut().chain(expected.iter_mut()) {
+            op.time = 0;
+        }
+        assert_eq!(ops, expected);
+        assert!(ops.len() > 3 * writer::CHUNK);
+        let file = std::fs::read_to_string(&path).unwrap();
+        let reread = maelstrom_check::history::parse_jsonl(&file).unwrap();
+        assert_eq!(reread.len(), ops.len());
+        for (a, b) in reread.iter().zip(&ops) {
+            assert_eq!(
+                (a.index, a.kind, &a.value, a.process),
+                (b.index, b.kind, &b.value, b.process)
+            );
+        }
+        let exceptions = kept.exceptions_json();
+        assert_eq!(exceptions["exceptions"][0]["count"], json!(78));
+        assert_eq!(
+            exceptions["exceptions"][0]["example"]["op"]["index"],
+            json!(4)
+        );
     }
 
     #[test]
@@ -323,7 +460,8 @@ mod tests {
         let h = History::new(Clock::start());
         h.invoke(0, &Invocation::new("read", Value::Null));
         h.nemesis("start-partition", json!("majority"));
-        let text = History::to_jsonl(&h.ops());
+        let recorded = h.take_ops();
+        let text = History::to_jsonl(&recorded);
         let lines: Vec<Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -334,6 +472,6 @@ mod tests {
         let ops = maelstrom_check::history::parse_jsonl(&text).unwrap();
         assert_eq!(ops[1].process, NEMESIS);
         assert!(!ops[1].is_client());
-        assert_eq!(ops, h.ops());
+        assert_eq!(ops, recorded);
     }
 }
