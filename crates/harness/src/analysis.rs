@@ -389,6 +389,7 @@ pub fn analyze(dir: &Path) -> Result<Outcome, HarnessError> {
     )?;
     Ok(Outcome {
         valid,
+        words: Some(crate::explain::verdict_words(&results, &ops, valid)),
         results,
         store_dir: Some(dir.to_path_buf()),
     })

@@ -20,6 +20,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod explain;
 pub mod faults;
 mod fnv;
 pub mod handoff;

@@ -36,6 +36,11 @@ pub struct Outcome {
     pub results: Value,
     /// The test's store directory, if it kept one.
     pub store_dir: Option<PathBuf>,
+    /// What the terminal says of the test in words
+    /// ([`crate::explain::verdict_words`]), found while the history was in
+    /// memory; `None` where it was not (a stored test checked again).
+    #[serde(default)]
+    pub words: Option<Vec<String>>,
 }
 
 /// Runs a test on a fresh single-threaded runtime. Every node is stopped
@@ -319,6 +324,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
             }
         }
     }
+    let words = crate::explain::verdict_words(&results, &ops, valid);
     if EXIT_AFTER_TEST.load(Ordering::Relaxed) {
         std::mem::forget(ops);
     }
@@ -326,6 +332,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         valid,
         results,
         store_dir: dir.map(|d| d.path),
+        words: Some(words),
     })
 }
 

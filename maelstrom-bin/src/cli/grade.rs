@@ -8,7 +8,7 @@
 
 pub mod config;
 pub mod criteria;
-pub mod explain;
+use maelstrom_harness::explain;
 pub mod plan;
 pub mod progress;
 pub mod runner;

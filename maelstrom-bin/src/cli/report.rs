@@ -2,8 +2,8 @@
 
 use maelstrom_harness::{HarnessError, Outcome, Validity};
 
-use super::grade::explain;
 use super::EXIT_CRASH;
+use maelstrom_harness::explain;
 
 /// How a test ran, which decides what its seed can promise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,34 +35,30 @@ pub fn summary(outcome: &Outcome, mode: RunMode) {
             dir.display()
         );
     }
-    let history = match (&outcome.store_dir, outcome.valid) {
-        (None, _) => Vec::new(),
-        // Only an invalid run looks for its culprit in the whole history.
-        (Some(dir), Validity::Valid) => explain::read_history_of_valid(dir, r),
-        (Some(dir), _) => explain::read_history(dir),
-    };
-    verdict(r, &history, outcome.valid);
+    // The harness words a test it ran while the history is in memory; a
+    // stored test's history is read back (only an invalid run's whole).
+    let words = outcome.words.clone().unwrap_or_else(|| {
+        let history = match (&outcome.store_dir, outcome.valid) {
+            (None, _) => Vec::new(),
+            (Some(dir), Validity::Valid) => explain::read_history_of_valid(dir, r),
+            (Some(dir), _) => explain::read_history(dir),
+        };
+        explain::verdict_words(r, &history, outcome.valid)
+    });
+    print_verdict(r, &words, outcome.valid);
 }
 
 /// Prints why results are what they are, in words, and upstream's closing
 /// line: what `maelstrom test` ends with, and `maelstrom check` too.
 /// `history` is the one the results came from (empty if unknown).
 pub fn verdict(r: &serde_json::Value, history: &[maelstrom_check::Op], valid: Validity) {
-    if let Some(line) = explain::summary_line(r) {
+    print_verdict(r, &explain::verdict_words(r, history, valid), valid);
+}
+
+/// [`verdict`] with its words already found.
+fn print_verdict(r: &serde_json::Value, words: &[String], valid: Validity) {
+    for line in words {
         println!("{line}");
-    }
-    // Why the run is not valid, in words; the protocol comes last (below).
-    let mut protocol = r.clone();
-    if let Some(map) = protocol.as_object_mut() {
-        map.remove("protocol");
-    }
-    for line in explain::explain(&protocol, history) {
-        println!("{line}");
-    }
-    if valid != Validity::Valid {
-        if let Some(line) = explain::culprit(r, history) {
-            println!("{line}");
-        }
     }
     // Last, so it is what the reader sees: a node that broke the protocol.
     if let Some(text) = maelstrom_harness::protocol::explain(&r["protocol"]) {

@@ -1,11 +1,14 @@
 //! What happened in a test, in plain words, from its results.json and its
 //! history: a one-line summary for every workload, the reasons a run is not
 //! valid (which values, which reads, which replies), and the operation that
-//! made it invalid. Shared by `maelstrom grade` and `maelstrom test`'s summary.
+//! made it invalid. The harness words each test it runs while the history is
+//! in memory ([`crate::Outcome::words`]); `maelstrom grade`, `check` and the
+//! terminal summary of a stored test word them from the files.
 
 use std::path::Path;
 
 use maelstrom_check::history::{parse_jsonl, Op};
+use maelstrom_check::Validity;
 use serde_json::Value;
 
 mod culprit;
@@ -147,6 +150,24 @@ fn finals_at_end(buf: &[u8], whole: bool) -> Option<Vec<Op>> {
         finals.reverse();
         finals
     })
+}
+
+/// What the terminal says of a test in words, in its order: the summary
+/// line, the reasons the run is what it is (the protocol's are left to
+/// [`crate::protocol::explain`], which the terminal shows last), and for a
+/// run that is not valid, the operation that made it so. `history` is the
+/// one the results came from (empty if unknown).
+pub fn verdict_words(results: &Value, history: &[Op], valid: Validity) -> Vec<String> {
+    let mut words: Vec<String> = summary_line(results).into_iter().collect();
+    let mut without_protocol = results.clone();
+    if let Some(map) = without_protocol.as_object_mut() {
+        map.remove("protocol");
+    }
+    words.extend(explain(&without_protocol, history));
+    if valid != Validity::Valid {
+        words.extend(culprit(results, history));
+    }
+    words
 }
 
 /// One line saying how the workload went, valid or not.
