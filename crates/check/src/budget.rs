@@ -70,6 +70,11 @@ impl Meter {
         }
     }
 
+    /// Moves the deadline `by` later: time the check did not spend.
+    pub(crate) fn extend(&mut self, by: std::time::Duration) {
+        self.deadline.at = self.deadline.at.and_then(|at| at.checked_add(by));
+    }
+
     /// Counts one unit of work; true when the time is up (checked on the
     /// first tick, so a zero budget stops at once, then every 4096 ticks).
     pub(crate) fn tick(&mut self) -> bool {

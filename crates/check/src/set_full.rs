@@ -365,61 +365,111 @@ impl Track {
 
 /// Checks a set history (upstream `set-full`, non-linearizable mode).
 pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
-    let mut meter = Meter::new(&opts.budget);
-    let mut ids = Ids::default();
-    let mut track = Track::default();
-    let mut read_invokes: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
-    let mut dups: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut counts: BTreeMap<usize, u64> = BTreeMap::new();
-    let mut reads = 0u64;
-    let mut reason = None;
-    let out_of_time = |op: &Op| {
-        Some(format!(
-            "time budget exceeded: checked the history up to index {} of {}; \
-             the rest could still turn lost elements stable, so the verdict is unknown",
-            op.index,
-            history.len()
-        ))
-    };
-    'ops: for op in history.iter().filter(|o| o.is_client()) {
-        if meter.tick() {
-            reason = out_of_time(op);
+    let mut checker = SetFullChecker::new(opts.clone());
+    for op in history {
+        if !checker.read(op, &op.value) {
             break;
         }
-        if op.f == opts.add_f {
-            let id = match ids.get(&op.value) {
+    }
+    checker.finish(history.len() as u64)
+}
+
+/// [`check`] fed one operation at a time, in history order, as a history is
+/// recorded: [`SetFullChecker::finish`] gives what `check` gives for the
+/// operations fed. Its time budget counts only the time spent in
+/// [`SetFullChecker::feed`], not the waits between operations.
+pub struct SetFullChecker {
+    opts: SetFullOpts,
+    meter: Meter,
+    /// When the last [`SetFullChecker::feed`] returned.
+    idle_since: Option<std::time::Instant>,
+    ids: Ids,
+    track: Track,
+    read_invokes: BTreeMap<i64, (u64, u64)>,
+    dups: BTreeMap<usize, u64>,
+    counts: BTreeMap<usize, u64>,
+    reads: u64,
+    /// The index of the operation at which the budget ran out.
+    stopped_at: Option<u64>,
+}
+
+impl SetFullChecker {
+    /// A checker that has read nothing yet.
+    #[must_use]
+    pub fn new(opts: SetFullOpts) -> Self {
+        SetFullChecker {
+            meter: Meter::new(&opts.budget),
+            opts,
+            idle_since: None,
+            ids: Ids::default(),
+            track: Track::default(),
+            read_invokes: BTreeMap::new(),
+            dups: BTreeMap::new(),
+            counts: BTreeMap::new(),
+            reads: 0,
+            stopped_at: None,
+        }
+    }
+
+    /// Reads the next operation of the history, whose value is `value` (the
+    /// op's own, or one its recorder holds elsewhere).
+    pub fn feed(&mut self, op: &Op, value: &Value) {
+        if let Some(idle) = self.idle_since {
+            self.meter.extend(idle.elapsed());
+        }
+        self.read(op, value);
+        self.idle_since = Some(std::time::Instant::now());
+    }
+
+    /// One operation; false once the budget has run out (nothing more is
+    /// read).
+    fn read(&mut self, op: &Op, value: &Value) -> bool {
+        if self.stopped_at.is_some() {
+            return false;
+        }
+        if !op.is_client() {
+            return true;
+        }
+        if self.meter.tick() {
+            self.stopped_at = Some(op.index);
+            return false;
+        }
+        let track = &mut self.track;
+        if op.f == self.opts.add_f {
+            let id = match self.ids.get(value) {
                 Some(id) => id,
                 None if op.kind == OpType::Invoke => {
-                    ids.insert(&op.value, track.values.len());
-                    track.push(&op.value);
-                    continue;
+                    self.ids.insert(value, track.values.len());
+                    track.push(value);
+                    return true;
                 }
-                None => continue,
+                None => return true,
             };
             if op.kind == OpType::Ok && track.known[id].is_none() {
                 track.known[id] = Some((op.index, op.time));
             }
-        } else if op.f == opts.read_f {
+        } else if op.f == self.opts.read_f {
             match op.kind {
                 OpType::Invoke => {
-                    read_invokes.insert(op.process, (op.index, op.time));
+                    self.read_invokes.insert(op.process, (op.index, op.time));
                 }
                 OpType::Ok => {
-                    let Some(inv) = read_invokes.remove(&op.process) else {
-                        continue;
+                    let Some(inv) = self.read_invokes.remove(&op.process) else {
+                        return true;
                     };
-                    reads += 1;
-                    let seen = op.value.as_array().map_or(&[][..], Vec::as_slice);
+                    self.reads += 1;
+                    let reads = self.reads;
+                    let seen = value.as_array().map_or(&[][..], Vec::as_slice);
                     for v in seen {
-                        if let Some(id) = ids.get(v) {
+                        if let Some(id) = self.ids.get(v) {
                             if track.stamp[id] == reads {
-                                *counts.entry(id).or_insert(1) += 1;
+                                *self.counts.entry(id).or_insert(1) += 1;
                             }
                             track.stamp[id] = reads;
                         }
                     }
-                    for (id, c) in std::mem::take(&mut counts) {
-                        let d = dups.entry(id).or_default();
+                    for (id, c) in std::mem::take(&mut self.counts) {
+                        let d = self.dups.entry(id).or_default();
                         *d = (*d).max(c);
                     }
                     // The budget ticks before elements 4095, 8191, ...: once
@@ -432,20 +482,32 @@ pub fn check(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
                         if hi == n {
                             break;
                         }
-                        if meter.tick() {
-                            reason = out_of_time(op);
-                            break 'ops;
+                        if self.meter.tick() {
+                            self.stopped_at = Some(op.index);
+                            return false;
                         }
                         lo = hi;
                     }
                 }
                 _ => {
-                    read_invokes.remove(&op.process);
+                    self.read_invokes.remove(&op.process);
                 }
             }
         }
+        true
     }
-    summarise(track.into_elems(), dups, reason, opts)
+
+    /// The verdict over what was fed, in a history of `ops` operations.
+    #[must_use]
+    pub fn finish(self, ops: u64) -> SetFullResult {
+        let reason = self.stopped_at.map(|index| {
+            format!(
+                "time budget exceeded: checked the history up to index {index} of {ops}; \
+                 the rest could still turn lost elements stable, so the verdict is unknown"
+            )
+        });
+        summarise(self.track.into_elems(), self.dups, reason, &self.opts)
+    }
 }
 
 fn summarise(
@@ -766,7 +828,47 @@ mod tests {
         v
     }
 
+    /// Fed one operation at a time, the checker gives what `check` gives,
+    /// a spent budget included.
+    fn fed(history: &[Op], opts: &SetFullOpts) -> SetFullResult {
+        let mut checker = SetFullChecker::new(opts.clone());
+        for op in history {
+            checker.feed(op, &op.value);
+        }
+        checker.finish(history.len() as u64)
+    }
+
+    #[test]
+    fn a_spent_budget_stops_a_fed_checker_as_it_stops_check() {
+        let history = random_history(
+            &[(0, 0, 1, vec![]), (0, 0, 0, vec![]), (1, 1, 0, vec![])],
+            0,
+        );
+        let mut opts = SetFullOpts::g_set();
+        opts.budget = Budget::with_time(std::time::Duration::ZERO);
+        let r = fed(&history, &opts);
+        assert_eq!(r.valid, Validity::Unknown);
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::to_value(check(&history, &opts)).unwrap()
+        );
+        assert!(r.reason.unwrap().contains("up to index 0 of 3"));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn fed_one_at_a_time_is_check(steps in proptest::collection::vec(
+            (0u8..8, 0u8..10, 0u8..40, proptest::collection::vec(0u8..45, 0..12)),
+            0..120,
+        )) {
+            let history = random_history(&steps, 0);
+            let opts = SetFullOpts::g_set();
+            proptest::prop_assert_eq!(
+                serde_json::to_value(fed(&history, &opts)).unwrap(),
+                serde_json::to_value(check(&history, &opts)).unwrap()
+            );
+        }
+
         /// The fast paths (dense table, integer hash map) and the general
         /// one (the JSON order) agree on every history: same verdict, same
         /// counts and latencies, the same elements up to the mapping.

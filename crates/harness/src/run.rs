@@ -195,11 +195,13 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     let net = Net::new(clock, latency, journal);
     net.set_precise_delivery(cfg.precise_delivery);
     net.set_logging(cfg.log_net_send, cfg.log_net_recv);
-    // history.jsonl is written as the test goes, on a thread of its own.
+    // history.jsonl is written as the test goes, on a thread of its own,
+    // which also feeds the workload's checker if it can read as it goes.
     let history = match &dir {
         Some(d) => {
             let p = d.path.join("history.jsonl");
-            History::written_to(clock, &p).map_err(|source| HarnessError::Store {
+            let checker = workload.checker_as_it_goes();
+            History::written_to(clock, &p, checker).map_err(|source| HarnessError::Store {
                 path: p.display().to_string(),
                 source,
             })?
@@ -268,6 +270,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     // Nothing records any more: move the operations out rather than copy them.
     let exceptions = history.exceptions_json();
     let ops = history.take_ops();
+    let checked_as_it_went = history.take_checked();
     if let (Some(d), Some(source)) = (&dir, history.take_write_error()) {
         return Err(HarnessError::Store {
             path: d.path.join("history.jsonl").display().to_string(),
@@ -276,7 +279,7 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     }
     let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, diagram, || {
         result.is_ok().then(|| {
-            let checked = workload.check(&ops);
+            let checked = checked_as_it_went.unwrap_or_else(|| workload.check(&ops));
             (checked, stats(&ops), availability(&ops, cfg.availability))
         })
     });

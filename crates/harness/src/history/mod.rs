@@ -38,6 +38,8 @@ struct Inner {
     writer: Option<writer::Writer>,
     /// The writer's first error, once it has finished.
     write_error: Option<std::io::Error>,
+    /// The verdict of the checker the writer fed, once it has finished.
+    checked: Option<crate::workload::CheckOutput>,
     exceptions: Vec<OpException>,
     /// Client completions so far: (ok, info, fail).
     counts: (u64, u64, u64),
@@ -128,11 +130,15 @@ impl History {
     }
 
     /// An empty history that is also written to `path` (history.jsonl) as it
-    /// is recorded, on a thread of its own; [`History::take_ops`] waits for
-    /// the last line.
-    pub fn written_to(clock: Clock, path: &Path) -> std::io::Result<Self> {
+    /// is recorded, on a thread of its own, which feeds `checker` too;
+    /// [`History::take_ops`] waits for the last line and the verdict.
+    pub fn written_to(
+        clock: Clock,
+        path: &Path,
+        checker: Option<Box<dyn crate::workload::CheckAsItGoes>>,
+    ) -> std::io::Result<Self> {
         let history = History::new(clock);
-        history.inner.borrow_mut().writer = Some(writer::Writer::start(path)?);
+        history.inner.borrow_mut().writer = Some(writer::Writer::start(path, checker)?);
         Ok(history)
     }
 
@@ -304,9 +310,10 @@ impl History {
         let mut chunks = Vec::new();
         if let Some(w) = inner.writer.take() {
             w.write(recent);
-            let (written, result) = w.finish();
-            inner.write_error = result.err();
-            chunks = written;
+            let written = w.finish();
+            inner.write_error = written.result.err();
+            inner.checked = written.checked;
+            chunks = written.chunks;
         } else {
             chunks.push(recent);
         }
@@ -329,6 +336,12 @@ impl History {
     /// [`History::take_ops`] has waited for it.
     pub fn take_write_error(&self) -> Option<std::io::Error> {
         self.inner.borrow_mut().write_error.take()
+    }
+
+    /// The verdict of the checker fed as the history was written, once
+    /// [`History::take_ops`] has waited for it.
+    pub fn take_checked(&self) -> Option<crate::workload::CheckOutput> {
+        self.inner.borrow_mut().checked.take()
     }
 
     /// Counts of client completions so far: (ok, info, fail).
@@ -390,12 +403,16 @@ mod tests {
 
     /// A history written as it is recorded gives the same file, the same
     /// operations and the same counts and exceptions as one kept in memory,
-    /// across several chunks and with reads whose elements are in replies.
+    /// across several chunks and with reads whose elements are in replies;
+    /// the checker fed as it was written gives the workload's verdict.
     #[test]
     fn a_history_written_as_it_goes_matches_one_kept_in_memory() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.jsonl");
-        let written = History::written_to(Clock::start(), &path).unwrap();
+        let cfg = crate::TestConfig::new("g-set", crate::NodeProgram::default());
+        let workload = crate::workload::by_name("g-set", &cfg).unwrap();
+        let checker = workload.checker_as_it_goes();
+        let written = History::written_to(Clock::start(), &path, checker).unwrap();
         let kept = History::new(Clock::start());
         let read = Invocation::new("read", Value::Null);
         for i in 0..(3 * writer::CHUNK as i64 + 5) {
@@ -431,6 +448,12 @@ mod tests {
         );
         let mut ops = written.take_ops();
         assert!(written.take_write_error().is_none());
+        let checked = written.take_checked().expect("a g-set checks as it goes");
+        assert_eq!(checked, workload.check(&ops));
+        assert_eq!(
+            checked.details["attempt-count"],
+            json!(3 * writer::CHUNK + 5)
+        );
         let mut expected = kept.take_ops();
         // The two clocks differ; nothing else may.
         for op in ops.iter_mut().chain(expected.iter_mut()) {

@@ -98,4 +98,8 @@ impl Workload for Broadcast {
         let r = set_full::check(history, &SetFullOpts::broadcast());
         CheckOutput::from_result(r.valid, &r)
     }
+    fn checker_as_it_goes(&self) -> Option<Box<dyn super::CheckAsItGoes>> {
+        let checker = set_full::SetFullChecker::new(SetFullOpts::broadcast());
+        Some(Box::new(super::SetFullAsItGoes(checker)))
+    }
 }

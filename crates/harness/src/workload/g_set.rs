@@ -61,4 +61,8 @@ impl Workload for GSet {
         let r = set_full::check(history, &SetFullOpts::g_set());
         CheckOutput::from_result(r.valid, &r)
     }
+    fn checker_as_it_goes(&self) -> Option<Box<dyn super::CheckAsItGoes>> {
+        let checker = set_full::SetFullChecker::new(SetFullOpts::g_set());
+        Some(Box::new(super::SetFullAsItGoes(checker)))
+    }
 }

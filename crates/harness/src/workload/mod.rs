@@ -163,6 +163,37 @@ pub trait Workload {
     ) -> LocalFuture<'a, Completion>;
     /// Checks the history.
     fn check(&self, history: &[Op]) -> CheckOutput;
+    /// A checker that reads the history as it is recorded (on the thread
+    /// that writes history.jsonl), so its verdict is ready when the test
+    /// ends; it must give what [`Workload::check`] gives. `None`, the
+    /// default: `check` reads the whole history afterwards.
+    fn checker_as_it_goes(&self) -> Option<Box<dyn CheckAsItGoes>> {
+        None
+    }
+}
+
+/// A workload's checker fed the history one operation at a time, in order.
+pub trait CheckAsItGoes: Send {
+    /// The next operation, whose value is `value` (the op's own, or one its
+    /// recorder holds elsewhere).
+    fn feed(&mut self, op: &Op, value: &Value);
+    /// The verdict over a history of `ops` operations, all fed.
+    fn finish(self: Box<Self>, ops: u64) -> CheckOutput;
+}
+
+/// The set-full checker ([`maelstrom_check::set_full`]) as a history is
+/// recorded: broadcast's and g-set's.
+pub struct SetFullAsItGoes(pub maelstrom_check::set_full::SetFullChecker);
+
+impl CheckAsItGoes for SetFullAsItGoes {
+    fn feed(&mut self, op: &Op, value: &Value) {
+        self.0.feed(op, value);
+    }
+
+    fn finish(self: Box<Self>, ops: u64) -> CheckOutput {
+        let r = self.0.finish(ops);
+        CheckOutput::from_result(r.valid, &r)
+    }
 }
 
 /// Every workload [`by_name`] knows.
