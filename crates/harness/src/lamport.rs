@@ -143,7 +143,7 @@ pub struct DiagramBuilder {
     ridx: NameIndex,
     /// Message id -> its first arrow. Init traffic never enters, so its
     /// deliveries and drops find nothing and are skipped.
-    by_id: HashMap<u64, usize>,
+    by_id: ArrowIndex,
     /// Past the limit, only the fates of messages already kept are read, for
     /// as long as one could still be in flight: until this time (µs).
     stop_after: Option<u64>,
@@ -322,10 +322,49 @@ fn plain_string(s: &str) -> Option<(&str, &str)> {
     (s.as_bytes()[end] == b'"').then(|| (&s[..end], &s[end + 1..]))
 }
 
+/// Message id -> its first arrow. The network numbers messages 0, 1, 2, ...,
+/// so ids are dense and a table serves (a hash map cost the journal's
+/// thread a tenth of its time); an id past [`ArrowIndex::DENSE`] (a journal
+/// from elsewhere) goes to a map, so no id can make the table huge.
+#[derive(Debug, Default)]
+struct ArrowIndex {
+    dense: Vec<u32>,
+    sparse: HashMap<u64, usize>,
+}
+
+impl ArrowIndex {
+    const NONE: u32 = u32::MAX;
+    /// Four times the messages a diagram keeps: 4 MB of table at most.
+    const DENSE: u64 = 4 * MAX_MESSAGES as u64;
+
+    fn insert(&mut self, id: u64, arrow: usize) {
+        match u32::try_from(arrow) {
+            Ok(a) if id < Self::DENSE && a != Self::NONE => {
+                let id = id as usize;
+                if id >= self.dense.len() {
+                    self.dense.resize(id + 1, Self::NONE);
+                }
+                self.dense[id] = a;
+            }
+            _ => {
+                self.sparse.insert(id, arrow);
+            }
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<usize> {
+        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(i));
+        match dense {
+            Some(&a) if a != Self::NONE => Some(a as usize),
+            _ => self.sparse.get(&id).copied(),
+        }
+    }
+}
+
 /// Records a delivery or drop of message `id`: the first fate goes to its
 /// arrow; a later one (a duplicate's copy) gets an arrow of its own.
-fn fate(d: &mut Diagram, by_id: &HashMap<u64, usize>, id: u64, us: u64, dropped: Option<usize>) {
-    let Some(&i) = by_id.get(&id) else { return };
+fn fate(d: &mut Diagram, by_id: &ArrowIndex, id: u64, us: u64, dropped: Option<usize>) {
+    let Some(i) = by_id.get(id) else { return };
     if d.arrows[i].end.is_none() {
         d.arrows[i].end = Some(us);
         d.arrows[i].dropped = dropped;
@@ -359,7 +398,7 @@ fn describe_scan(body: &str, stop_early: bool) -> Option<(String, String)> {
     i += 1;
     let budget = 4 * (MAX_TEXT + 1);
     let (mut kind, mut code, mut error_text) = (None, None, None);
-    let mut payload = String::new();
+    let mut payload = String::with_capacity(2 * MAX_TEXT);
     loop {
         i = skip_ws(b, i);
         match b.get(i)? {
@@ -392,7 +431,15 @@ fn describe_scan(body: &str, stop_early: bool) -> Option<(String, String)> {
         let v1 = value_end(b, v0)?;
         let value = &body[v0..v1];
         match key {
-            r#""type""# => kind = Some(serde_json::from_str::<String>(value).ok()?),
+            r#""type""# => {
+                // Most types need no unescaping: taken between the quotes.
+                let plain = value.len() >= 2 && value.starts_with('"') && !value.contains('\\');
+                kind = Some(if plain {
+                    value[1..value.len() - 1].to_string()
+                } else {
+                    serde_json::from_str::<String>(value).ok()?
+                });
+            }
             r#""msg_id""# | r#""in_reply_to""# => {}
             _ => {
                 if key == r#""code""# {
@@ -414,7 +461,8 @@ fn describe_scan(body: &str, stop_early: bool) -> Option<(String, String)> {
         }
     }
     let kind = kind.unwrap_or_else(|| "?".to_string());
-    let mut out = kind.clone();
+    let mut out = String::with_capacity(kind.len() + 1 + payload.len() + 1);
+    out.push_str(&kind);
     if kind == "error" {
         if let Some(c) = code {
             out.push(' ');
@@ -436,7 +484,13 @@ fn describe_scan(body: &str, stop_early: bool) -> Option<(String, String)> {
         out.push(' ');
         out.push_str(&payload);
     }
-    Some((kind, cut_chars(&out, MAX_TEXT)))
+    // Cut only when too long (cut_chars copies either way).
+    let text = if out.len() <= MAX_TEXT {
+        out
+    } else {
+        cut_chars(&out, MAX_TEXT)
+    };
+    Some((kind, text))
 }
 
 /// Appends `key:value` to a label's payload (`{` first, `,` after), the value
@@ -810,6 +864,23 @@ pub fn render(workload: &str, d: &Diagram, faults: &[Fault], end: u64) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrow_index_finds_dense_and_far_ids_and_nothing_else() {
+        let mut index = ArrowIndex::default();
+        index.insert(0, 0);
+        index.insert(7, 1);
+        index.insert(u64::MAX, 2);
+        index.insert(ArrowIndex::DENSE, 3);
+        assert_eq!(index.get(0), Some(0));
+        assert_eq!(index.get(7), Some(1));
+        assert_eq!(index.get(u64::MAX), Some(2));
+        assert_eq!(index.get(ArrowIndex::DENSE), Some(3));
+        assert_eq!(index.get(3), None);
+        assert_eq!(index.get(8), None);
+        assert_eq!(index.get(1 << 40), None);
+        assert!(index.dense.len() <= 8);
+    }
     use maelstrom_check::OpType;
     use serde_json::json;
 
