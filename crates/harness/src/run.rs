@@ -277,14 +277,49 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
             source,
         });
     }
+    // The analysis, results.json and index.html's figures on this thread
+    // while the other pages are drawn on theirs.
     let analysed = store_while(dir.as_ref(), &cfg.workload, &ops, diagram, || {
-        result.is_ok().then(|| {
-            let checked = checked_as_it_went.unwrap_or_else(|| workload.check(&ops));
-            (checked, stats(&ops), availability(&ops, cfg.availability))
-        })
-    });
+        if result.is_err() {
+            return Ok(None);
+        }
+        let checked = checked_as_it_went.unwrap_or_else(|| workload.check(&ops));
+        let (st, av) = (stats(&ops), availability(&ops, cfg.availability));
+        let invocations = ops
+            .iter()
+            .filter(|o| o.is_client() && o.kind == maelstrom_check::OpType::Invoke)
+            .count() as u64;
+        // A node that broke the protocol fails the test whatever its history says.
+        let valid = Validity::merge_all([checked.valid, st.valid, av.valid, protocol.validity()]);
+        let results = ResultsJson {
+            valid,
+            seed: cfg.seed,
+            workload: checked.details,
+            stats: st,
+            availability: av,
+            net: net.stats().to_json(invocations),
+            exceptions,
+            protocol: protocol.to_json(),
+        }
+        .to_value();
+        let mut index_body = None;
+        if let Some(d) = &dir {
+            d.write(
+                "results.json",
+                &serde_json::to_string_pretty(&results).unwrap_or_default(),
+            )?;
+            // What `maelstrom serve` lists; a convenience like the pages.
+            let summary = crate::report::summary(&cfg, &results);
+            if let Err(e) = d.write("summary.json", &summary.to_string()) {
+                tracing::warn!("could not write summary.json: {e}");
+            }
+            index_body =
+                crate::report::enabled().then(|| crate::report::html::render_body(&results, &ops));
+        }
+        Ok(Some((valid, results, index_body)))
+    })?;
     // Only a run that failed goes without analysis.
-    let Some((checked, st, av)) = analysed else {
+    let Some((valid, results, index_body)) = analysed else {
         let e = result
             .err()
             .unwrap_or_else(|| HarnessError::Config("the analysis did not run".into()));
@@ -293,38 +328,11 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
         }
         return Err(e);
     };
-    let invocations = ops
-        .iter()
-        .filter(|o| o.is_client() && o.kind == maelstrom_check::OpType::Invoke)
-        .count() as u64;
-    // A node that broke the protocol fails the test whatever its history says.
-    let valid = Validity::merge_all([checked.valid, st.valid, av.valid, protocol.validity()]);
-    let results = ResultsJson {
-        valid,
-        seed: cfg.seed,
-        workload: checked.details,
-        stats: st,
-        availability: av,
-        net: net.stats().to_json(invocations),
-        exceptions,
-        protocol: protocol.to_json(),
-    }
-    .to_value();
-    if let Some(d) = &dir {
-        d.write(
-            "results.json",
-            &serde_json::to_string_pretty(&results).unwrap_or_default(),
-        )?;
-        // What `maelstrom serve` lists; a convenience like the pages below.
-        let summary = crate::report::summary(&cfg, &results);
-        if let Err(e) = d.write("summary.json", &summary.to_string()) {
-            tracing::warn!("could not write summary.json: {e}");
-        }
-        // results.edn and index.html: conveniences; failing to write them must not fail the test.
-        if crate::report::enabled() {
-            if let Err(e) = crate::report::write(&d.path, &cfg, &results, &ops) {
-                tracing::warn!("could not write results.edn or index.html: {e}");
-            }
+    // results.edn and index.html, which lists the folder's files, now all
+    // written: conveniences; failing to write them must not fail the test.
+    if let (Some(d), Some(body)) = (&dir, index_body) {
+        if let Err(e) = crate::report::write_drawn(&d.path, &cfg, &results, &body) {
+            tracing::warn!("could not write results.edn or index.html: {e}");
         }
     }
     let words = crate::explain::verdict_words(&results, &ops, valid);

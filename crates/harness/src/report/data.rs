@@ -112,8 +112,31 @@ pub fn cut_json<T: Serialize + ?Sized>(v: &T, max: usize) -> String {
 pub fn show_value(v: &Value, max: usize) -> String {
     match v {
         Value::String(s) => cut_chars(s, max),
+        Value::Array(items) if items.iter().take(max).all(Value::is_u64) => {
+            cut_chars(&u64_list_prefix(items, max), max)
+        }
         other => cut_json(other, max),
     }
+}
+
+/// The compact JSON of `items`, whose first `max` are non-negative integers
+/// (a read's elements, the common long value), written directly and only
+/// until it is longer than `max` characters: whole if it is not.
+fn u64_list_prefix(items: &[Value], max: usize) -> String {
+    let mut s = String::with_capacity(max + 24);
+    s.push('[');
+    let mut digits = itoa::Buffer::new();
+    for (i, item) in items.iter().enumerate() {
+        if s.len() > max {
+            return s;
+        }
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(digits.format(item.as_u64().unwrap_or_default()));
+    }
+    s.push(']');
+    s
 }
 
 /// Cuts `s` to at most `max` characters, the last being "…" when anything was cut.
@@ -150,6 +173,24 @@ pub fn cut_chars(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Arrays of integers take a short cut that must show what the general
+    /// path shows, at every length around the cut.
+    #[test]
+    fn integer_lists_show_as_their_json_does() {
+        for n in 0..60u64 {
+            let list = Value::Array((0..n).map(|i| json!(i * 37)).collect());
+            for max in [1, 2, 5, 10, 40, 120] {
+                assert_eq!(show_value(&list, max), cut_json(&list, max), "{n} {max}");
+            }
+        }
+        let mixed = json!([1, 2, "three", 4]);
+        assert_eq!(show_value(&mixed, 120), cut_json(&mixed, 120));
+        assert_eq!(
+            show_value(&json!([u64::MAX, 0]), 30),
+            "[18446744073709551615,0]"
+        );
+    }
 
     #[test]
     fn json_strings_cannot_close_a_script() {

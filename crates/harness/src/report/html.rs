@@ -82,31 +82,18 @@ fn verdict(v: Option<&Value>) -> &'static str {
 
 /// Renders the page.
 pub fn render(p: &Page) -> String {
-    let r = p.results;
-    let overall = verdict(r.get("valid"));
+    render_around(p, &render_body(p.results, p.ops))
+}
+
+/// The part of the page that does not depend on the folder's files: its
+/// figures, plots and results sections, most of its cost, so a test can draw
+/// it while its other pages are still being written.
+pub fn render_body(r: &Value, ops: &[Op]) -> String {
     let mut h = String::with_capacity(16 * 1024);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{} — {overall}</title><style>{CSS}</style></head><body>\n",
-        esc(p.workload)
-    );
-    let _ = writeln!(
-        h,
-        "<h1 class=\"{overall}\">{}: {overall}</h1>",
-        esc(p.workload)
-    );
-    why(&mut h, r, overall);
-    views(&mut h, p.files);
-    let _ = writeln!(
-        h,
-        "<h2>Command</h2><pre><code>{}</code></pre>",
-        esc(p.command)
-    );
-    figures(&mut h, r, p.ops);
-    latency_svg(&mut h, p.ops);
-    super::plots::quantiles_svg(&mut h, p.ops);
-    super::plots::rate_svg(&mut h, p.ops);
+    figures(&mut h, r, ops);
+    latency_svg(&mut h, ops);
+    super::plots::quantiles_svg(&mut h, ops);
+    super::plots::rate_svg(&mut h, ops);
     h.push_str("<h2>Results</h2>\n");
     if let Value::Object(map) = r {
         for (k, v) in map {
@@ -125,6 +112,34 @@ pub fn render(p: &Page) -> String {
             h.push_str("</details>\n");
         }
     }
+    h
+}
+
+/// The page around its [`render_body`]: the verdict, the links to the
+/// folder's pages and files, and the command.
+pub fn render_around(p: &Page, body: &str) -> String {
+    let r = p.results;
+    let overall = verdict(r.get("valid"));
+    let mut h = String::with_capacity(body.len() + 16 * 1024);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{} — {overall}</title><style>{CSS}</style></head><body>\n",
+        esc(p.workload)
+    );
+    let _ = writeln!(
+        h,
+        "<h1 class=\"{overall}\">{}: {overall}</h1>",
+        esc(p.workload)
+    );
+    why(&mut h, r, overall);
+    views(&mut h, p.files);
+    let _ = writeln!(
+        h,
+        "<h2>Command</h2><pre><code>{}</code></pre>",
+        esc(p.command)
+    );
+    h.push_str(body);
     h.push_str("<h2>Files</h2>\n<ul>\n");
     for f in p.files {
         let _ = writeln!(h, "<li><a href=\"{}\">{}</a></li>", href(f), esc(f));

@@ -62,6 +62,31 @@ pub fn write(dir: &Path, cfg: &TestConfig, results: &Value, ops: &[Op]) -> std::
     write_page(dir, &cfg.workload, &command_line(cfg), results, ops)
 }
 
+/// [`write`] with index.html's body ([`html::render_body`]) drawn already,
+/// while the other pages were being written; the files it lists are read
+/// now.
+pub fn write_drawn(
+    dir: &Path,
+    cfg: &TestConfig,
+    results: &Value,
+    body: &str,
+) -> std::io::Result<()> {
+    std::fs::write(dir.join("results.edn"), edn::results_edn(results))?;
+    let files = folder_files(dir);
+    let command = command_line(cfg);
+    let page = html::render_around(
+        &html::Page {
+            workload: &cfg.workload,
+            command: &command,
+            results,
+            ops: &[],
+            files: &files,
+        },
+        body,
+    );
+    std::fs::write(dir.join("index.html"), page)
+}
+
 /// [`write`] for a test known by its workload and rerun command (a stored
 /// test checked again by `maelstrom analyze`).
 pub fn write_page(
