@@ -417,6 +417,15 @@ fn net_logging_shows_sends_and_deliveries() {
             "{stderr}"
         );
         assert!(stderr.contains(r#""type":"echo_ok""#), "{stderr}");
+        // A node's own sends and deliveries, logged from inside its tasks.
+        for what in [":send", ":recv"] {
+            assert!(
+                stderr
+                    .lines()
+                    .any(|l| l.contains(what) && l.contains(r#""src":"n0","dest":"c"#)),
+                "{what}: {stderr}"
+            );
+        }
     }
 }
 

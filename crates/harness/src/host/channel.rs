@@ -98,9 +98,13 @@ fn outbox(id: &str, env: &HostEnv, stopping: &Rc<Cell<bool>>, node_logs: bool) -
                 let why = format!("its src is {found}, but node {id} may only send as {id:?}");
                 (msg, (Kind::WrongSrc, why))
             } else {
+                // A dispatcher switch on every send costs, so only when the
+                // network has something to log.
                 let sent = match &harness_log {
-                    Some(d) => tracing::dispatcher::with_default(d, || env.net.send_or_refuse(msg)),
-                    None => env.net.send_or_refuse(msg),
+                    Some(d) if env.net.logs_send() => {
+                        tracing::dispatcher::with_default(d, || env.net.send_or_refuse(msg))
+                    }
+                    _ => env.net.send_or_refuse(msg),
                 };
                 match sent {
                     Ok(()) => return Ok(()),

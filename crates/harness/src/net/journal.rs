@@ -53,6 +53,10 @@ pub struct Journal {
     error: Arc<Mutex<Option<std::io::Error>>>,
     /// Whether that error has been reported: once per journal.
     reported: bool,
+    /// The harness's log, where that error is reported: a send may record
+    /// from inside a node's task, whose default dispatcher is the node's own
+    /// log.
+    log: tracing::Dispatch,
 }
 
 #[derive(Debug, Default)]
@@ -106,6 +110,7 @@ impl Default for Journal {
             inner: Inner::Disabled,
             error: Arc::default(),
             reported: false,
+            log: tracing::Dispatch::none(),
         }
     }
 }
@@ -150,6 +155,7 @@ impl Journal {
             },
             error,
             reported: false,
+            log: tracing::dispatcher::get_default(|d| d.clone()),
         })
     }
 
@@ -274,7 +280,9 @@ impl Journal {
         if let Some(e) = first {
             self.reported = true;
             let r: std::io::Result<()> = Err(e);
-            tracing::warn!("could not write the message journal: {r:?}");
+            tracing::dispatcher::with_default(&self.log, || {
+                tracing::warn!("could not write the message journal: {r:?}");
+            });
         }
     }
 }
@@ -605,6 +613,58 @@ mod tests {
                 assert_eq!(m.body(), serde_json::to_string(&env.body).unwrap());
             }
         }
+    }
+
+    /// A buffer a test's subscriber writes its lines to.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn capturing() -> (tracing::Dispatch, Captured) {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (tracing::Dispatch::new(subscriber), out)
+    }
+
+    /// A journal that cannot write says so in the log of whoever started it
+    /// (the harness's), even when the event that finds out is recorded
+    /// under another default dispatcher (a node's own log, in simulation).
+    #[test]
+    fn a_write_error_goes_to_the_log_the_journal_started_under() {
+        let (harness, harness_out) = capturing();
+        let (node, node_out) = capturing();
+        let mut journal = tracing::dispatcher::with_default(&harness, || {
+            Journal::to_file(Path::new("/dev/full")).unwrap()
+        });
+        tracing::dispatcher::with_default(&node, || {
+            for id in 0..(4 * BATCH as u64) {
+                let mut env =
+                    Envelope::new("n1", "n2", Body::new("x").with("pad", "y".repeat(200)));
+                env.id = Some(id);
+                journal.send(id, &env);
+            }
+            journal.finish();
+        });
+        let said = |c: &Captured| String::from_utf8(c.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            said(&harness_out).contains("could not write the message journal"),
+            "{}",
+            said(&harness_out)
+        );
+        assert!(said(&node_out).is_empty(), "{}", said(&node_out));
     }
 
     #[test]

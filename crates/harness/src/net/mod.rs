@@ -313,6 +313,13 @@ impl Net {
         s.log_recv = recv;
     }
 
+    /// Whether sends are mirrored to stderr (`--log-net-send`): the only
+    /// events a send emits but the journal's, which go to the harness's log
+    /// wherever the send comes from.
+    pub fn logs_send(&self) -> bool {
+        self.state.borrow().log_send
+    }
+
     /// Whether deliveries are mirrored to stderr (`--log-net-recv`): the
     /// only events [`Net::recv`] emits.
     pub fn logs_recv(&self) -> bool {
