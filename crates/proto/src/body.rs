@@ -196,6 +196,35 @@ fn take_id(map: &mut Map, key: &str) -> Result<Option<u64>, String> {
     }
 }
 
+impl Body {
+    /// Appends the body as compact JSON: the bytes `serde_json::to_writer`
+    /// writes for it, written directly ([`crate::json_out`]).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::json_out::{write_map, write_str, write_value};
+        if self.verbatim {
+            write_map(out, &self.fields);
+            return;
+        }
+        out.extend_from_slice(b"{\"type\":");
+        write_str(out, &self.kind);
+        if let Some(id) = self.msg_id {
+            out.extend_from_slice(b",\"msg_id\":");
+            out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+        }
+        if let Some(id) = self.in_reply_to {
+            out.extend_from_slice(b",\"in_reply_to\":");
+            out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+        }
+        for (k, v) in self.fields.iter() {
+            out.push(b',');
+            write_str(out, k);
+            out.push(b':');
+            write_value(out, v);
+        }
+        out.push(b'}');
+    }
+}
+
 impl Serialize for Body {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.verbatim {
@@ -302,6 +331,38 @@ impl<'de> de::MapAccess<'de> for FieldsAccess<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body writes the bytes serde_json writes for it: every reserved key
+    /// present or absent, escapes, nested fields, and a verbatim body.
+    #[test]
+    fn write_json_is_what_serde_json_writes() {
+        let mut bodies = vec![
+            Body::new("echo"),
+            Body::new("we\"ird\n").with("echo", "x\u{1}"),
+            Body::new("read_ok").with("messages", serde_json::json!([1, 22, 333])),
+            Body::new("gossip").with(
+                "deep",
+                serde_json::json!({"b": [1.5, null], "a": {"c": true}}),
+            ),
+        ];
+        let mut with_ids = Body::new("txn").with("txn", serde_json::json!([["r", 1, null]]));
+        with_ids.msg_id = Some(7);
+        with_ids.in_reply_to = Some(u64::MAX);
+        bodies.push(with_ids);
+        let raw = serde_json::json!({"zz": 1, "type": "odd", "msg_id": "not a number", "a": [-3]});
+        let serde_json::Value::Object(map) = raw else {
+            unreachable!()
+        };
+        bodies.push(Body::verbatim(map));
+        for body in bodies {
+            let mut ours = Vec::new();
+            body.write_json(&mut ours);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&body).unwrap()
+            );
+        }
+    }
     use serde_json::json;
 
     #[derive(Debug, PartialEq, serde::Deserialize)]

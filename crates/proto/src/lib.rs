@@ -19,6 +19,7 @@
 mod body;
 mod envelope;
 mod error;
+pub mod json_out;
 mod node_line;
 pub mod schema;
 pub mod services;
