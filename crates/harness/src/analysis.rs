@@ -381,7 +381,8 @@ pub fn analyze(dir: &Path) -> Result<Outcome, HarnessError> {
         path: path.display().to_string(),
         source,
     })?;
-    crate::report::write_page(dir, &cfg.workload, &stored.command, &results, &ops).map_err(
+    let body = crate::report::html::render_body(&results, &ops);
+    crate::report::write_page(dir, &cfg.workload, &stored.command, &results, &body).map_err(
         |source| HarnessError::Store {
             path: dir.display().to_string(),
             source,

@@ -331,7 +331,9 @@ pub async fn run(cfg: TestConfig) -> Result<Outcome, HarnessError> {
     // results.edn and index.html, which lists the folder's files, now all
     // written: conveniences; failing to write them must not fail the test.
     if let (Some(d), Some(body)) = (&dir, index_body) {
-        if let Err(e) = crate::report::write_drawn(&d.path, &cfg, &results, &body) {
+        let command = crate::report::command_line(&cfg);
+        if let Err(e) = crate::report::write_page(&d.path, &cfg.workload, &command, &results, &body)
+        {
             tracing::warn!("could not write results.edn or index.html: {e}");
         }
     }

@@ -267,19 +267,10 @@ impl History {
     pub fn to_jsonl(ops: &[Op]) -> String {
         let mut out = Vec::new();
         for op in ops {
-            // Writing to memory cannot fail.
-            let _ = Self::write_jsonl_line(&mut out, op);
+            Self::line(op, None, &mut out);
         }
+        // Only UTF-8 is written.
         String::from_utf8(out).unwrap_or_default()
-    }
-
-    /// Writes one line of [`History::to_jsonl`] to `out`, streamed.
-    pub fn write_jsonl_line<W: std::io::Write>(out: &mut W, op: &Op) -> std::io::Result<()> {
-        // One write per line: `Op::write_json` fills a buffer faster than
-        // serde's serializer writes through `out`.
-        let mut line = Vec::with_capacity(256);
-        Self::line(op, None, &mut line);
-        out.write_all(&line)
     }
 
     /// Appends `op`'s line of history.jsonl, newline included, with

@@ -17,8 +17,6 @@ pub struct Page<'a> {
     pub command: &'a str,
     /// results.json's content.
     pub results: &'a Value,
-    /// The history (for latencies and nemesis intervals).
-    pub ops: &'a [Op],
     /// The folder's other files, relative paths, directories ending in `/`.
     pub files: &'a [String],
 }
@@ -80,9 +78,9 @@ fn verdict(v: Option<&Value>) -> &'static str {
     }
 }
 
-/// Renders the page.
-pub fn render(p: &Page) -> String {
-    render_around(p, &render_body(p.results, p.ops))
+/// Renders the page of a test whose history is `ops`.
+pub fn render(p: &Page, ops: &[Op]) -> String {
+    render_around(p, &render_body(p.results, ops))
 }
 
 /// The part of the page that does not depend on the folder's files: its
@@ -651,13 +649,15 @@ mod tests {
             "node-logs/n 1.log".to_string(),
             "results.edn".to_string(),
         ];
-        let page = render(&Page {
-            workload: "g-set",
-            command: "maelstrom test -w g-set --bin ./a&b --seed 7",
-            results: &results,
-            ops: &ops,
-            files: &files,
-        });
+        let page = render(
+            &Page {
+                workload: "g-set",
+                command: "maelstrom test -w g-set --bin ./a&b --seed 7",
+                results: &results,
+                files: &files,
+            },
+            &ops,
+        );
         assert!(
             page.contains("<h1 class=\"invalid\">g-set: invalid</h1>"),
             "{page}"
@@ -689,26 +689,30 @@ mod tests {
     #[test]
     fn report_html_valid_and_unknown() {
         let valid = json!({"valid": true, "stats": {"valid": true, "count": 0}});
-        let page = render(&Page {
-            workload: "echo",
-            command: "maelstrom test -w echo --seed 1",
-            results: &valid,
-            ops: &[],
-            files: &[],
-        });
+        let page = render(
+            &Page {
+                workload: "echo",
+                command: "maelstrom test -w echo --seed 1",
+                results: &valid,
+                files: &[],
+            },
+            &[],
+        );
         assert!(page.contains("<h1 class=\"valid\">echo: valid</h1>"));
         assert!(page.contains("Every check passed."));
         assert!(!page.contains("<svg"));
         let unknown = json!({"valid": "unknown",
                              "workload": {"valid": "unknown", "reason": "budget <exceeded>"},
                              "echo": {"valid": false, "errors": [{"got": "<é>".repeat(200)}]}});
-        let page = render(&Page {
-            workload: "lin-kv",
-            command: "",
-            results: &unknown,
-            ops: &[],
-            files: &[],
-        });
+        let page = render(
+            &Page {
+                workload: "lin-kv",
+                command: "",
+                results: &unknown,
+                files: &[],
+            },
+            &[],
+        );
         assert!(page.contains("<h1 class=\"unknown\">lin-kv: unknown</h1>"));
         assert!(page.contains("<li>workload: budget &lt;exceeded&gt;</li>"));
         assert!(page.contains("<li>1 errors, the first: {&quot;got&quot;:&quot;&lt;é&gt;"));
@@ -726,13 +730,15 @@ mod tests {
             })
             .collect();
         let results = json!({"valid": true, "workload": {"valid": true, "results": big}});
-        let page = render(&Page {
-            workload: "lin-kv",
-            command: "",
-            results: &results,
-            ops: &[],
-            files: &[],
-        });
+        let page = render(
+            &Page {
+                workload: "lin-kv",
+                command: "",
+                results: &results,
+                files: &[],
+            },
+            &[],
+        );
         assert!(page.len() < MAX_SECTION + 64 * 1024, "{}", page.len());
         assert!(page.contains("… and 436 more"));
         assert!(page.contains("… and 1936 more"));

@@ -57,54 +57,27 @@ pub fn summary(cfg: &TestConfig, results: &Value) -> Value {
 }
 
 /// Writes `results.edn` and then `index.html` (which links every file the
-/// folder holds by then) in `dir`.
-pub fn write(dir: &Path, cfg: &TestConfig, results: &Value, ops: &[Op]) -> std::io::Result<()> {
-    write_page(dir, &cfg.workload, &command_line(cfg), results, ops)
-}
-
-/// [`write`] with index.html's body ([`html::render_body`]) drawn already,
-/// while the other pages were being written; the files it lists are read
-/// now.
-pub fn write_drawn(
-    dir: &Path,
-    cfg: &TestConfig,
-    results: &Value,
-    body: &str,
-) -> std::io::Result<()> {
-    std::fs::write(dir.join("results.edn"), edn::results_edn(results))?;
-    let files = folder_files(dir);
-    let command = command_line(cfg);
-    let page = html::render_around(
-        &html::Page {
-            workload: &cfg.workload,
-            command: &command,
-            results,
-            ops: &[],
-            files: &files,
-        },
-        body,
-    );
-    std::fs::write(dir.join("index.html"), page)
-}
-
-/// [`write`] for a test known by its workload and rerun command (a stored
-/// test checked again by `maelstrom analyze`).
+/// folder holds by then) in `dir`, for a test known by its workload and
+/// rerun command. `body` is the page's [`html::render_body`], drawn before:
+/// a test draws it while its other pages are still being written.
 pub fn write_page(
     dir: &Path,
     workload: &str,
     command: &str,
     results: &Value,
-    ops: &[Op],
+    body: &str,
 ) -> std::io::Result<()> {
     std::fs::write(dir.join("results.edn"), edn::results_edn(results))?;
     let files = folder_files(dir);
-    let page = html::render(&html::Page {
-        workload,
-        command,
-        results,
-        ops,
-        files: &files,
-    });
+    let page = html::render_around(
+        &html::Page {
+            workload,
+            command,
+            results,
+            files: &files,
+        },
+        body,
+    );
     std::fs::write(dir.join("index.html"), page)
 }
 
@@ -347,7 +320,15 @@ mod tests {
         cfg.seed = 3;
         let results =
             json!({"valid": true, "net": {"valid": true, "servers": {"msgs-per-op": 1.5}}});
-        write(dir.path(), &cfg, &results, &[]).unwrap();
+        let body = html::render_body(&results, &[]);
+        write_page(
+            dir.path(),
+            &cfg.workload,
+            &command_line(&cfg),
+            &results,
+            &body,
+        )
+        .unwrap();
         let edn = std::fs::read_to_string(dir.path().join("results.edn")).unwrap();
         assert!(
             edn.contains(":net {:servers {:msgs-per-op 1.5}, :valid? true}"),
