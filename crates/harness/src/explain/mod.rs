@@ -86,70 +86,35 @@ pub fn read_history_of_valid(dir: &Path, results: &Value) -> Vec<Op> {
     }
 }
 
-/// The final operations of a history.jsonl that the harness wrote, read from
-/// the file's end. The final phase is the last thing a test does (every
-/// main-phase operation has completed before it starts), so its operations
-/// are the last client lines, and `"final":true` is the last key of each (it
-/// is left out when false). Lines are read backwards in growing windows and
-/// only the final ones are parsed: reading the whole file (2.3 MB for the
-/// broadcast benchmark) cost the summary ~3 ms.
+/// The final operations of a history.jsonl that the harness wrote, read a
+/// line at a time through one buffer: `"final":true` is the last key of a
+/// final operation's line (it is left out when false), so the other lines
+/// are passed over without parsing them, or holding the whole file (2.3 MB
+/// for the broadcast benchmark; reading it whole cost the summary ~4 ms).
 fn final_ops(path: &Path) -> Vec<Op> {
-    final_ops_in_windows(path, 1 << 18)
-}
-
-/// [`final_ops`], reading first the last `window` bytes.
-fn final_ops_in_windows(path: &Path, mut window: u64) -> Vec<Op> {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut file) = std::fs::File::open(path) else {
+    use std::io::BufRead;
+    let Ok(file) = std::fs::File::open(path) else {
         return Vec::new();
     };
-    let Ok(len) = file.seek(SeekFrom::End(0)) else {
-        return Vec::new();
-    };
-    loop {
-        let start = len.saturating_sub(window);
-        let mut buf = Vec::new();
-        if file.seek(SeekFrom::Start(start)).is_err() || file.read_to_end(&mut buf).is_err() {
-            return Vec::new();
-        }
-        match finals_at_end(&buf, start == 0) {
-            Some(finals) => return finals,
-            None => window = window.saturating_mul(4),
-        }
-    }
-}
-
-/// The final operations at the end of `buf`, the last bytes of a history
-/// (`whole` when it is all of it), in history order; `None` when the window
-/// may have cut them short.
-fn finals_at_end(buf: &[u8], whole: bool) -> Option<Vec<Op>> {
-    let mut lines: Vec<&[u8]> = buf.split(|&b| b == b'\n').collect();
-    if !whole {
-        // The window's first line may be cut; it is read in a larger window.
-        lines.remove(0);
-    }
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut line = Vec::new();
     let mut finals = Vec::new();
-    for line in lines.iter().rev() {
-        let line = line.trim_ascii();
-        if line.is_empty() {
-            continue;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
         }
-        // Parsed, the first line that is not final says whether the final
-        // phase starts here (a client's) or not yet (the nemesis's).
-        let Ok(op) = serde_json::from_slice::<Op>(line) else {
-            continue;
-        };
-        if op.final_ {
-            finals.push(op);
-        } else if op.is_client() {
-            finals.reverse();
-            return Some(finals);
+        if line.trim_ascii_end().ends_with(br#""final":true}"#) {
+            // The parse confirms it.
+            if let Ok(op) = serde_json::from_slice::<Op>(&line) {
+                if op.final_ {
+                    finals.push(op);
+                }
+            }
         }
     }
-    whole.then(|| {
-        finals.reverse();
-        finals
-    })
+    finals
 }
 
 /// What the terminal says of a test in words, in its order: the summary

@@ -100,24 +100,6 @@ fn a_valid_set_run_reads_only_its_final_operations() {
         ]
     );
 
-    // However small the first window, the same final operations; a
-    // nemesis line among them is passed over.
-    let mut with_nemesis = main.to_vec();
-    with_nemesis.extend_from_slice(&finals[..2]);
-    let mut rows = history(&with_nemesis);
-    rows.push(maelstrom_check::Op {
-        process: maelstrom_check::history::NEMESIS,
-        ..rows[0].clone()
-    });
-    rows.extend(history(&finals[2..]));
-    std::fs::write(&path, maelstrom_check::history::to_jsonl(&rows)).unwrap();
-    for window in [1, 10, 100, 1 << 20] {
-        let read = super::final_ops_in_windows(&path, window);
-        assert_eq!(read.len(), 4, "window {window}");
-        assert!(read.iter().all(|op| op.final_));
-        assert_eq!(read[2].value, json!([1]));
-    }
-
     let no_finals = history(&main);
     std::fs::write(&path, maelstrom_check::history::to_jsonl(&no_finals)).unwrap();
     let read = read_history_of_valid(dir.path(), &r);
