@@ -62,9 +62,12 @@ pub enum NetError {
 }
 
 /// A message waiting in a queue; ordered by deadline, then by send order.
+/// The envelope waits in [`Parked`]: a queue's heap moves its entries on
+/// every push and pop, and an entry this small moves cheaply.
 struct Pending {
     deadline: Instant,
-    env: Envelope,
+    id: u64,
+    slot: u32,
 }
 
 impl PartialEq for Pending {
@@ -81,7 +84,40 @@ impl PartialOrd for Pending {
 impl Ord for Pending {
     // Reversed so that BinaryHeap (a max-heap) pops the earliest deadline first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.env.id).cmp(&(self.deadline, self.env.id))
+        (other.deadline, other.id).cmp(&(self.deadline, self.id))
+    }
+}
+
+/// The envelopes of queued messages, by slot; freed slots are reused.
+#[derive(Default)]
+struct Parked {
+    slots: Vec<Option<Envelope>>,
+    free: Vec<u32>,
+}
+
+impl Parked {
+    /// Parks `env` until it is taken back, and queues it to arrive at `deadline`.
+    fn park(&mut self, deadline: Instant, env: Envelope) -> Pending {
+        let id = env.id.unwrap_or_default();
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(env);
+                slot
+            }
+            None => {
+                self.slots.push(Some(env));
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 messages in flight")
+            }
+        };
+        Pending { deadline, id, slot }
+    }
+
+    /// Takes a queued message's envelope back, freeing its slot.
+    fn take(&mut self, p: &Pending) -> Envelope {
+        self.free.push(p.slot);
+        self.slots[p.slot as usize]
+            .take()
+            .expect("a queued message is parked")
     }
 }
 
@@ -93,18 +129,17 @@ struct Queue {
 
 impl Queue {
     /// The (deadline, message id) of the message delivered next, if any.
-    fn head(&self) -> Option<(Instant, Option<u64>)> {
-        self.heap.peek().map(|p| (p.deadline, p.env.id))
+    fn head(&self) -> Option<(Instant, u64)> {
+        self.heap.peek().map(|p| (p.deadline, p.id))
     }
 }
 
-impl Pending {
-    fn msg_ref(&self) -> MsgRef<'_> {
-        MsgRef {
-            id: self.env.id.unwrap_or_default(),
-            src: &self.env.src,
-            dest: &self.env.dest,
-        }
+/// The message a journal line or a count is about.
+fn msg_ref(env: &Envelope) -> MsgRef<'_> {
+    MsgRef {
+        id: env.id.unwrap_or_default(),
+        src: &env.src,
+        dest: &env.dest,
     }
 }
 
@@ -113,6 +148,8 @@ struct State {
     next_id: u64,
     // Looked up by id only, never iterated, so a HashMap cannot shape output.
     queues: IdMap<String, Queue>,
+    /// The envelopes of every queue's messages.
+    parked: Parked,
     retired: BTreeSet<String>,
     /// dest -> sources whose messages it drops.
     partitions: BTreeMap<String, BTreeSet<String>>,
@@ -177,6 +214,7 @@ impl Net {
                 clock,
                 next_id: 0,
                 queues: IdMap::default(),
+                parked: Parked::default(),
                 retired: BTreeSet::new(),
                 partitions: BTreeMap::new(),
                 latency,
@@ -216,7 +254,8 @@ impl Net {
             q.notify.notify_one();
             // Sorted, so the journal does not depend on the heap's layout.
             for p in q.heap.into_sorted_vec().iter().rev() {
-                s.drop_msg(p.msg_ref(), DropReason::RecipientGone);
+                let env = s.parked.take(p);
+                s.drop_msg(msg_ref(&env), DropReason::RecipientGone);
             }
         }
         s.retired.insert(id.to_string());
@@ -281,17 +320,11 @@ impl Net {
         let now = Instant::now();
         if let Some(q) = s.queues.get_mut(&env.dest) {
             let head_before = q.head();
-            q.heap.push(Pending {
-                deadline: now + latency,
-                env,
-            });
+            q.heap.push(s.parked.park(now + latency, env));
             // The duplicate keeps the message id: it is the same message,
             // delivered twice, each copy with its own delay.
             if let Some((latency, env)) = copy {
-                q.heap.push(Pending {
-                    deadline: now + latency,
-                    env,
-                });
+                q.heap.push(s.parked.park(now + latency, env));
             }
             // The receiver sleeps until its head's deadline and re-reads the
             // queue whenever it wakes, so it needs waking only when the head
@@ -390,25 +423,25 @@ impl Net {
         let mut guard = self.state.borrow_mut();
         let s = &mut *guard;
         let p = s.queues.get_mut(id)?.heap.pop()?;
+        let env = s.parked.take(&p);
         let cut = s
             .partitions
-            .get(&p.env.dest)
-            .is_some_and(|srcs| srcs.contains(&p.env.src));
+            .get(&env.dest)
+            .is_some_and(|srcs| srcs.contains(&env.src));
         if cut {
-            s.drop_msg(p.msg_ref(), DropReason::Partitioned);
+            s.drop_msg(msg_ref(&env), DropReason::Partitioned);
             return None;
         }
-        if s.down.contains(&p.env.dest) {
-            s.drop_msg(p.msg_ref(), DropReason::Crashed);
+        if s.down.contains(&env.dest) {
+            s.drop_msg(msg_ref(&env), DropReason::Crashed);
             return None;
         }
-        s.journal
-            .deliver(s.clock.now_ns(), p.env.id.unwrap_or_default());
+        s.journal.deliver(s.clock.now_ns(), p.id);
         if s.log_recv {
-            tracing::info!(target: "maelstrom::net", "[net] :recv {}", p.env.to_line());
+            tracing::info!(target: "maelstrom::net", "[net] :recv {}", env.to_line());
         }
-        s.stats.record_recv(&p.env.src, &p.env.dest);
-        Some(p.env)
+        s.stats.record_recv(&env.src, &env.dest);
+        Some(env)
     }
 
     /// Installs a partition: each `(dest, srcs)` drops messages from `srcs`.
@@ -450,9 +483,10 @@ impl Net {
             .values_mut()
             .flat_map(|q| std::mem::take(&mut q.heap).into_vec())
             .collect();
-        left.sort_by_key(|p| (p.env.id, p.deadline));
+        left.sort_by_key(|p| (p.id, p.deadline));
         for p in &left {
-            s.drop_msg(p.msg_ref(), DropReason::InFlightAtEnd);
+            let env = s.parked.take(p);
+            s.drop_msg(msg_ref(&env), DropReason::InFlightAtEnd);
         }
         s.journal.finish();
     }
