@@ -408,9 +408,11 @@ fn store_while<T>(
     std::thread::scope(|scope| {
         let pages = crate::report::enabled().then(|| {
             (
-                scope.spawn(|| match &diagram {
+                // The diagram moves to its page's thread, which frees it too:
+                // one allocation per message, not freed on this thread.
+                scope.spawn(move || match diagram {
                     Some(diagram) => {
-                        crate::lamport::write_html_from(&d.path, workload, ops, diagram)
+                        crate::lamport::write_html_from(&d.path, workload, ops, &diagram)
                     }
                     None => crate::lamport::write_html(&d.path, workload, ops),
                 }),
