@@ -1,5 +1,6 @@
 //! The history model: operations as the harness records them (`history.jsonl`).
 
+use maelstrom_proto::json_out::{write_u64, write_value};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -87,8 +88,9 @@ impl Op {
     /// same bytes as `serde_json::to_writer(out, self)`, written directly.
     ///
     /// Most of a history's bytes are the integers of read results, which
-    /// this writes with `itoa` into `out` instead of through the serializer
-    /// (a broadcast test's history.jsonl took twice the instructions).
+    /// [`maelstrom_proto::json_out`] writes into `out` directly instead of through the
+    /// serializer (a broadcast test's history.jsonl took twice the
+    /// instructions).
     pub fn write_json(&self, out: &mut Vec<u8>) {
         self.write_json_with_value(&self.value, out);
     }
@@ -97,20 +99,23 @@ impl Op {
     /// writer that has the value elsewhere and should not copy it in.
     pub fn write_json_with_value(&self, value: &Value, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"index\":");
-        push_u64(out, self.index);
+        write_u64(out, self.index);
         out.extend_from_slice(b",\"type\":\"");
         out.extend_from_slice(self.kind.name().as_bytes());
         out.extend_from_slice(b"\",\"f\":");
         push_serde(out, &self.f);
         out.extend_from_slice(b",\"value\":");
-        push_value(out, value);
+        write_value(out, value);
         out.extend_from_slice(b",\"process\":");
-        out.extend_from_slice(itoa::Buffer::new().format(self.process).as_bytes());
+        if self.process < 0 {
+            out.push(b'-');
+        }
+        write_u64(out, self.process.unsigned_abs());
         out.extend_from_slice(b",\"time\":");
-        push_u64(out, self.time);
+        write_u64(out, self.time);
         if let Some(error) = &self.error {
             out.extend_from_slice(b",\"error\":");
-            push_value(out, error);
+            write_value(out, error);
         }
         if self.final_ {
             out.extend_from_slice(b",\"final\":true");
@@ -135,42 +140,6 @@ impl OpType {
             OpType::Fail => "fail",
             OpType::Info => "info",
         }
-    }
-}
-
-fn push_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
-/// Appends `v` as compact JSON: arrays and integers by hand (serde_json's
-/// compact format: `[a,b]`, integers as `itoa` writes them), anything else
-/// through serde_json.
-fn push_value(out: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Number(n) if n.is_u64() || n.is_i64() => match n.as_u64() {
-            Some(u) => push_u64(out, u),
-            None => {
-                let i = n.as_i64().unwrap_or_default();
-                out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
-            }
-        },
-        Value::Array(items) => {
-            out.push(b'[');
-            let mut digits = itoa::Buffer::new();
-            for (k, item) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                // The common element, a non-negative integer, without the
-                // recursive call.
-                match item.as_u64() {
-                    Some(u) => out.extend_from_slice(digits.format(u).as_bytes()),
-                    None => push_value(out, item),
-                }
-            }
-            out.push(b']');
-        }
-        other => push_serde(out, other),
     }
 }
 
@@ -328,6 +297,15 @@ mod tests {
                     serde_json::to_string(&op).unwrap()
                 );
             }
+        }
+        for process in [i64::MIN, i64::MIN + 1, -10, i64::MAX] {
+            let op = Op::new(1, OpType::Invoke, process, "read", json!(null));
+            let mut line = Vec::new();
+            op.write_json(&mut line);
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                serde_json::to_string(&op).unwrap()
+            );
         }
     }
 

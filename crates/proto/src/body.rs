@@ -200,7 +200,7 @@ impl Body {
     /// Appends the body as compact JSON: the bytes `serde_json::to_writer`
     /// writes for it, written directly ([`crate::json_out`]).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        use crate::json_out::{write_map, write_str, write_value};
+        use crate::json_out::{write_map, write_str, write_u64, write_value};
         if self.verbatim {
             write_map(out, &self.fields);
             return;
@@ -209,11 +209,11 @@ impl Body {
         write_str(out, &self.kind);
         if let Some(id) = self.msg_id {
             out.extend_from_slice(b",\"msg_id\":");
-            out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+            write_u64(out, id);
         }
         if let Some(id) = self.in_reply_to {
             out.extend_from_slice(b",\"in_reply_to\":");
-            out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+            write_u64(out, id);
         }
         for (k, v) in self.fields.iter() {
             out.push(b',');
