@@ -76,7 +76,10 @@
 /// that sets a `#[global_allocator]` of its own builds without this feature.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::MiMalloc = alloc::MiMalloc;
+
+#[cfg(feature = "mimalloc")]
+mod alloc;
 
 mod context;
 mod dispatch;
