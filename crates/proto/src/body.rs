@@ -200,10 +200,19 @@ impl Body {
     /// Appends the body as compact JSON: the bytes `serde_json::to_writer`
     /// writes for it, written directly ([`crate::json_out`]).
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_json_marking_fields(out);
+    }
+
+    /// [`Body::write_json`], returning where in `out` the fields begin:
+    /// the `,` before the first field, or the closing `}` when there are
+    /// none (`None` for a verbatim body, written as it came). What follows
+    /// that position is the fields' JSON, for a reader that wants the
+    /// payload without `type`, `msg_id` and `in_reply_to`.
+    pub fn write_json_marking_fields(&self, out: &mut Vec<u8>) -> Option<usize> {
         use crate::json_out::{write_map, write_str, write_u64, write_value};
         if self.verbatim {
             write_map(out, &self.fields);
-            return;
+            return None;
         }
         out.extend_from_slice(b"{\"type\":");
         write_str(out, &self.kind);
@@ -215,6 +224,7 @@ impl Body {
             out.extend_from_slice(b",\"in_reply_to\":");
             write_u64(out, id);
         }
+        let fields = out.len();
         for (k, v) in self.fields.iter() {
             out.push(b',');
             write_str(out, k);
@@ -222,6 +232,7 @@ impl Body {
             write_value(out, v);
         }
         out.push(b'}');
+        Some(fields)
     }
 }
 

@@ -370,7 +370,10 @@ impl Writer {
         let id = env.id.unwrap_or_default();
         let m = Message::new(id, env);
         if let Some(d) = &mut self.diagram {
-            d.send(time, id, &env.src, &env.dest, m.body());
+            match m.fields() {
+                Some(fields) => d.send_fields(time, id, &env.src, &env.dest, &env.body, fields),
+                None => d.send(time, id, &env.src, &env.dest, m.body()),
+            }
         }
         let r = write_message(&mut self.out, b"send", time, &m.line);
         self.messages.insert(id, m);
@@ -474,6 +477,10 @@ struct Message {
     src: (usize, usize),
     dest: (usize, usize),
     body: usize,
+    /// Where the body's fields begin ([`Body::write_json_marking_fields`]).
+    ///
+    /// [`Body::write_json_marking_fields`]: maelstrom_proto::Body::write_json_marking_fields
+    fields: Option<usize>,
     /// Copies not yet delivered or dropped.
     copies: u32,
 }
@@ -493,7 +500,7 @@ impl Message {
         let body = b.len();
         // The bytes serde_json would write, written directly: serialising
         // bodies was most of this thread's time.
-        env.body.write_json(&mut b);
+        let fields = env.body.write_json_marking_fields(&mut b);
         b.push(b'}');
         // Only UTF-8 is written.
         let line = String::from_utf8(b)
@@ -503,6 +510,7 @@ impl Message {
             src,
             dest,
             body,
+            fields,
             copies: 1,
         }
     }
@@ -518,6 +526,12 @@ impl Message {
     /// The body's JSON text.
     fn body(&self) -> &str {
         &self.line[self.body..self.line.len() - 1]
+    }
+
+    /// The body's fields as JSON, from the `,` before the first to the
+    /// body's closing `}`; `None` for a verbatim body.
+    fn fields(&self) -> Option<&str> {
+        self.fields.map(|f| &self.line[f..self.line.len() - 1])
     }
 }
 
