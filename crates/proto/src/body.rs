@@ -46,6 +46,12 @@ impl Body {
     /// Builds a body from any value that serialises to a JSON object with a `type` key
     /// (typically an enum with `#[serde(tag = "type")]`).
     pub fn from_payload<T: Serialize>(payload: &T) -> Result<Self, serde_json::Error> {
+        // A struct or map is taken apart as it is serialised (no `type` key
+        // inserted into a map only to be removed again); anything else goes
+        // the long way, for its error.
+        if let Some(body) = crate::body_ser::from_payload(payload)? {
+            return Ok(body);
+        }
         let value = serde_json::to_value(payload)?;
         Self::from_value(value)
     }
@@ -62,18 +68,30 @@ impl Body {
 
     /// Splits the reserved keys out of a JSON object.
     pub fn from_map(mut map: Map) -> Result<Self, String> {
-        let kind = match map.remove("type") {
+        let kind = map.remove("type");
+        let msg_id = map.remove("msg_id");
+        let in_reply_to = map.remove("in_reply_to");
+        Self::from_parts(kind, msg_id, in_reply_to, map)
+    }
+
+    /// A body from the values of its reserved keys (`None` where absent) and
+    /// its other fields, checked as [`Body::from_map`] checks them.
+    pub(crate) fn from_parts(
+        kind: Option<Value>,
+        msg_id: Option<Value>,
+        in_reply_to: Option<Value>,
+        fields: Map,
+    ) -> Result<Self, String> {
+        let kind = match kind {
             Some(Value::String(s)) => s,
             Some(other) => return Err(format!("body key `type` must be a string, not {other}")),
             None => return Err("body has no `type` key".to_string()),
         };
-        let msg_id = take_id(&mut map, "msg_id")?;
-        let in_reply_to = take_id(&mut map, "in_reply_to")?;
         Ok(Body {
             kind,
-            msg_id,
-            in_reply_to,
-            fields: Arc::new(map),
+            msg_id: id_value("msg_id", msg_id)?,
+            in_reply_to: id_value("in_reply_to", in_reply_to)?,
+            fields: Arc::new(fields),
             verbatim: false,
         })
     }
@@ -185,8 +203,9 @@ impl Body {
     }
 }
 
-fn take_id(map: &mut Map, key: &str) -> Result<Option<u64>, String> {
-    match map.remove(key) {
+/// The id in body key `key`'s value, if it has one.
+fn id_value(key: &str, value: Option<Value>) -> Result<Option<u64>, String> {
+    match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_u64()

@@ -17,6 +17,7 @@
 //! ```
 
 mod body;
+mod body_ser;
 mod envelope;
 mod error;
 pub mod json_out;
