@@ -880,7 +880,7 @@ pub fn data_json(d: &Diagram, faults: &[Fault], end: u64) -> String {
 
 /// `n` in decimal.
 fn push_u64(s: &mut String, n: u64) {
-    s.push_str(itoa::Buffer::new().format(n));
+    maelstrom_proto::json_out::push_u64(s, n);
 }
 
 /// `n` in decimal, or `-1` for none.

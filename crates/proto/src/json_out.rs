@@ -117,6 +117,22 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
+/// [`write_u64`] onto a `String`.
+#[inline]
+pub fn push_u64(s: &mut String, n: u64) {
+    // SAFETY: only ASCII digits are appended, so the string stays UTF-8.
+    write_u64(unsafe { s.as_mut_vec() }, n);
+}
+
+/// Appends `n` in decimal, as `itoa` writes it (a `-` first when negative).
+#[inline]
+pub fn push_i64(s: &mut String, n: i64) {
+    if n < 0 {
+        s.push('-');
+    }
+    push_u64(s, n.unsigned_abs());
+}
+
 /// Appends `map` as a compact JSON object, in its iteration order.
 pub fn write_map(out: &mut Vec<u8>, map: &Map) {
     out.push(b'{');
@@ -199,6 +215,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn any_signed_integer_is_pushed_as_itoa_writes_it(n: i64, prefix in "[a-zé]{0,5}") {
+            let mut ours = prefix.clone();
+            push_i64(&mut ours, n);
+            proptest::prop_assert_eq!(ours, format!("{prefix}{n}"));
+        }
+
         #[test]
         fn any_integer_is_written_as_itoa_writes_it(n: u64, prefix in 0usize..40) {
             let mut ours = vec![b' '; prefix];

@@ -125,7 +125,6 @@ pub fn show_value(v: &Value, max: usize) -> String {
 fn u64_list_prefix(items: &[Value], max: usize) -> String {
     let mut s = String::with_capacity(max + 24);
     s.push('[');
-    let mut digits = itoa::Buffer::new();
     for (i, item) in items.iter().enumerate() {
         if s.len() > max {
             return s;
@@ -133,7 +132,7 @@ fn u64_list_prefix(items: &[Value], max: usize) -> String {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(digits.format(item.as_u64().unwrap_or_default()));
+        maelstrom_proto::json_out::push_u64(&mut s, item.as_u64().unwrap_or_default());
     }
     s.push(']');
     s
