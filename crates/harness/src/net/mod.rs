@@ -298,11 +298,7 @@ impl Net {
             }
             _ => (false, false),
         };
-        let m = MsgRef {
-            id: env.id.unwrap_or_default(),
-            src: &env.src,
-            dest: &env.dest,
-        };
+        let m = msg_ref(&env);
         if lost {
             s.drop_msg(m, DropReason::Lost);
             return Ok(());
