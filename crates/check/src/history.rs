@@ -1,6 +1,6 @@
 //! The history model: operations as the harness records them (`history.jsonl`).
 
-use maelstrom_proto::json_out::{write_u64, write_value};
+use maelstrom_proto::json_out::{write_i64, write_u64, write_value};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -107,10 +107,7 @@ impl Op {
         out.extend_from_slice(b",\"value\":");
         write_value(out, value);
         out.extend_from_slice(b",\"process\":");
-        if self.process < 0 {
-            out.push(b'-');
-        }
-        write_u64(out, self.process.unsigned_abs());
+        write_i64(out, self.process);
         out.extend_from_slice(b",\"time\":");
         write_u64(out, self.time);
         if let Some(error) = &self.error {

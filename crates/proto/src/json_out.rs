@@ -18,7 +18,7 @@ pub fn write_value(out: &mut Vec<u8>, v: &Value) {
             if let Some(u) = n.as_u64() {
                 write_u64(out, u);
             } else if let Some(i) = n.as_i64() {
-                out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+                write_i64(out, i);
             } else {
                 // Floats as serde_json formats them; writing to memory cannot fail.
                 let _ = serde_json::to_writer(&mut *out, n);
@@ -117,6 +117,15 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) {
     }
 }
 
+/// Appends `n` in decimal, as `itoa` writes it (a `-` first when negative).
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    write_u64(out, n.unsigned_abs());
+}
+
 /// [`write_u64`] onto a `String`.
 #[inline]
 pub fn push_u64(s: &mut String, n: u64) {
@@ -124,13 +133,11 @@ pub fn push_u64(s: &mut String, n: u64) {
     write_u64(unsafe { s.as_mut_vec() }, n);
 }
 
-/// Appends `n` in decimal, as `itoa` writes it (a `-` first when negative).
+/// [`write_i64`] onto a `String`.
 #[inline]
 pub fn push_i64(s: &mut String, n: i64) {
-    if n < 0 {
-        s.push('-');
-    }
-    push_u64(s, n.unsigned_abs());
+    // SAFETY: only `-` and ASCII digits are appended: the string stays UTF-8.
+    write_i64(unsafe { s.as_mut_vec() }, n);
 }
 
 /// Appends `map` as a compact JSON object, in its iteration order.
