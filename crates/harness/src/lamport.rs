@@ -204,29 +204,29 @@ impl DiagramBuilder {
         d.arrows.push(arrow);
     }
 
-    /// [`DiagramBuilder::send`] for a body whose JSON the caller wrote, with
-    /// `fields` the part of it from the `,` before the first field to the
-    /// closing `}` ([`Body::write_json_marking_fields`]): the label is cut
-    /// from that text, and the type taken from the body, so the body is not
-    /// scanned. Errors (labelled by code and text) are scanned as before.
+    /// [`DiagramBuilder::send`] for `body`, whose JSON the caller wrote as
+    /// `json`, its fields beginning at `fields_at` (the `,` before the first,
+    /// or the closing `}`: [`Body::write_json_marking_fields`]): the label is
+    /// cut from the fields' text and the type taken from the body, so the
+    /// body is not scanned. Errors (labelled by code and text) and bodies
+    /// with a reserved key among their fields are scanned as before.
     ///
     /// [`Body::write_json_marking_fields`]: maelstrom_proto::Body::write_json_marking_fields
     pub fn send_fields(
         &mut self,
         time_ns: u64,
         id: u64,
-        src: &str,
-        dest: &str,
+        (src, dest): (&str, &str),
         body: &maelstrom_proto::Body,
-        fields: &str,
+        json: &str,
+        fields_at: usize,
     ) {
         let kind = body.kind.as_str();
         let reserved = ["type", "msg_id", "in_reply_to"];
         if body.is_error() || reserved.iter().any(|k| body.fields.contains_key(*k)) {
-            let mut json = Vec::with_capacity(fields.len() + 64);
-            body.write_json(&mut json);
-            return self.send(time_ns, id, src, dest, &String::from_utf8_lossy(&json));
+            return self.send(time_ns, id, src, dest, json);
         }
+        let fields = &json[fields_at..];
         let Some(us) = self.open(time_ns) else { return };
         if kind == "init" || kind == "init_ok" {
             return;
@@ -1231,19 +1231,26 @@ mod describe_tests {
         }
     }
 
+    /// Up to four random `"key":value` fields, and an error's code and text
+    /// when `kind` is `error`.
+    fn random_fields(rng: &mut impl rand::Rng, kind: &str) -> Vec<String> {
+        let mut fields: Vec<String> = (0..rng.random_range(0..5))
+            .map(|i| format!("\"f{i}\":{}", value(rng, 0)))
+            .collect();
+        if kind == "error" {
+            fields.push(format!("\"code\":{}", rng.random_range(0..30)));
+            fields.push(format!("\"text\":{}", value(rng, 3)));
+        }
+        fields
+    }
+
     #[test]
     fn lamport_describe_stops_early_with_the_same_label() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for _ in 0..3000 {
-            let mut fields: Vec<String> = (0..rng.random_range(0..5))
-                .map(|i| format!("\"f{i}\":{}", value(&mut rng, 0)))
-                .collect();
             let kind = ["gossip", "error", "read_ok"][rng.random_range(0..3)];
-            if kind == "error" {
-                fields.push(format!("\"code\":{}", rng.random_range(0..30)));
-                fields.push(format!("\"text\":{}", value(&mut rng, 3)));
-            }
+            let mut fields = random_fields(&mut rng, kind);
             let at = rng.random_range(0..=fields.len());
             fields.insert(at, format!("\"type\":\"{kind}\""));
             let body = format!("{{{}}}", fields.join(","));
@@ -1260,14 +1267,8 @@ mod describe_tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
         for n in 0..3000 {
-            let mut fields: Vec<String> = (0..rng.random_range(0..5))
-                .map(|i| format!("\"f{i}\":{}", value(&mut rng, 0)))
-                .collect();
             let kind = ["gossip", "error", "read_ok", "init", "ty\"pe é"][rng.random_range(0..5)];
-            if kind == "error" {
-                fields.push(format!("\"code\":{}", rng.random_range(0..30)));
-                fields.push(format!("\"text\":{}", value(&mut rng, 3)));
-            }
+            let mut fields = random_fields(&mut rng, kind);
             fields.push(format!("\"type\":{}", serde_json::Value::from(kind)));
             fields.push(format!("\"msg_id\":{n}"));
             let json = format!("{{{}}}", fields.join(","));
@@ -1280,10 +1281,9 @@ mod describe_tests {
             let mut written = Vec::new();
             let at = body.write_json_marking_fields(&mut written).unwrap();
             let written = String::from_utf8(written).unwrap();
-            let fields = &written[at..];
             let (mut by_fields, mut by_json) =
                 (DiagramBuilder::default(), DiagramBuilder::default());
-            by_fields.send_fields(1000, 1, "n1", "n2", &body, fields);
+            by_fields.send_fields(1000, 1, ("n1", "n2"), &body, &written, at);
             by_json.send(1000, 1, "n1", "n2", &written);
             let (a, b) = (by_fields.finish(), by_json.finish());
             assert_eq!(a.arrows, b.arrows, "{written}");

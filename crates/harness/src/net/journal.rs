@@ -370,9 +370,10 @@ impl Writer {
         let id = env.id.unwrap_or_default();
         let m = Message::new(id, env);
         if let Some(d) = &mut self.diagram {
-            match m.fields() {
-                Some(fields) => d.send_fields(time, id, &env.src, &env.dest, &env.body, fields),
-                None => d.send(time, id, &env.src, &env.dest, m.body()),
+            let (src, dest) = (env.src.as_str(), env.dest.as_str());
+            match m.fields {
+                Some(at) => d.send_fields(time, id, (src, dest), &env.body, m.body(), at - m.body),
+                None => d.send(time, id, src, dest, m.body()),
             }
         }
         let r = write_message(&mut self.out, b"send", time, &m.line);
@@ -526,12 +527,6 @@ impl Message {
     /// The body's JSON text.
     fn body(&self) -> &str {
         &self.line[self.body..self.line.len() - 1]
-    }
-
-    /// The body's fields as JSON, from the `,` before the first to the
-    /// body's closing `}`; `None` for a verbatim body.
-    fn fields(&self) -> Option<&str> {
-        self.fields.map(|f| &self.line[f..self.line.len() - 1])
     }
 }
 
